@@ -1,0 +1,67 @@
+/**
+ * Messages between the supervisor and the run worker. Plain, structured-cloneable objects;
+ * `v` is bumped on any incompatible change. Workers import only this file and Node built-ins.
+ */
+import type { MessagePort } from 'node:worker_threads';
+
+export const PROTOCOL_VERSION = 1;
+
+/** What the supervisor asks a worker to run. */
+export interface RunRequest {
+  v: typeof PROTOCOL_VERSION;
+  runId: string;
+  jobId: string;
+  /** A string runs through `/bin/sh -c`; an array runs without a shell. */
+  cmd: string | string[];
+  cwd?: string;
+  /** The full environment of the process (the supervisor merges process.env, job env and MXX_*). */
+  env: Record<string, string>;
+  /** Time limit in ms; absent = none. */
+  lifetimeMs?: number;
+  /** ms between SIGTERM and SIGKILL. */
+  graceMs: number;
+  /** Process names to end when the run ends; with `kill` set the run lasts its full lifetime. */
+  kill?: string[];
+  /** Absolute path of the run's log file (its folder exists). */
+  logPath: string;
+  /** Log file cap in bytes; past it output is dropped and a truncation note is written. */
+  logCapBytes: number;
+  /** How many bytes of the output's end to keep for the run record. */
+  tailBytes: number;
+  /** This task's own channel: events go out on it, control messages come in. */
+  port: MessagePort;
+}
+
+/** Worker → supervisor, over the task's port. */
+export type RunEvent =
+  | { type: 'started'; runId: string; pid: number; startedAt: number }
+  /** Output arrived; `bytes` is the log size so far. Batched; a wake-up, not the data itself. */
+  | { type: 'output'; runId: string; bytes: number };
+
+/** Supervisor → worker, over the task's port. */
+export type RunControl = { type: 'stop'; reason: StopReason };
+
+export type StopReason = 'cancelled' | 'replaced' | 'shutdown';
+
+export type RunOutcome = 'completed' | 'failed' | 'timed_out' | 'cancelled';
+
+/** What the worker's task resolves with. A failed run is a result, never a thrown error. */
+export interface RunResult {
+  runId: string;
+  status: RunOutcome;
+  exitCode: number | null;
+  signal: string | null;
+  pid: number | null;
+  /** epoch ms; null when the process never started (spawn error). */
+  startedAt: number | null;
+  endedAt: number;
+  /** Why it failed or was stopped, in words (spawn error message, "lifetime of 60s passed", ...). */
+  error: string | null;
+  /** When stopped: the reason given by the supervisor. */
+  stopReason?: StopReason;
+  /** The last `tailBytes` of output, decoded as UTF-8. */
+  tail: string;
+  /** Bytes of output the process wrote (including what was dropped past the cap). */
+  outputBytes: number;
+  truncated: boolean;
+}
