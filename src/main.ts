@@ -1,37 +1,112 @@
-/** resolveServerOptions → createSupervisor → listen. (Being built: the server issue.) */
-import type { Logger, LogLevel } from './logger.js';
+/** resolveServerOptions → createSupervisor → load job files → listen. */
+import { createApp } from './api/app.js';
+import { resolveServerOptions, type ServerOptions } from './config.js';
+import { loadJobsFolder } from './job-files.js';
+import { lockHome } from './home-lock.js';
+import { listen, type Listener } from './listen.js';
+import { createLogger, type Logger } from './logger.js';
+import { createSupervisor, type Supervisor } from './supervisor/index.js';
+import { startWatcher, type JobsWatcher } from './watcher.js';
 
-export interface ServerOptions {
-  /** @default MXX_SERVER_HOST or '127.0.0.1' */
-  host?: string;
-  /** 0 = an ephemeral port. @default MXX_SERVER_PORT or 5000 */
-  port?: number;
-  /** @default MXX_JOBS_DIR or <home>/jobs */
-  jobsDir?: string;
-  /** @default MXX_HOME or ~/.mxx */
-  home?: string;
-  /** Raises the log level to debug and puts stacks in 500 answers. @default false */
-  debug?: boolean;
-  /** Global limit on concurrent runs. @default 64 */
-  maxConcurrency?: number;
-  /** API token; required when binding to a non-loopback address. @default MXX_API_TOKEN */
-  token?: string;
-  logLevel?: LogLevel;
+export type { ServerOptions } from './config.js';
+
+export interface StartOptions extends ServerOptions {
   logger?: Logger;
+  /** Watch the jobs folder for changes. @default true */
+  watch?: boolean;
 }
 
 export interface RunningServer {
   /** e.g. http://127.0.0.1:5000 (no trailing slash). */
   url: string;
+  port: number;
+  supervisor: Supervisor;
   close(): Promise<void>;
 }
 
-/** Starts the supervisor and the HTTP server; logs `listening on <url>`. */
-export async function startServer(_options: ServerOptions = {}): Promise<RunningServer> {
-  throw new Error('not implemented yet');
+/**
+ * Starts the server: claims the home, binds the port (a busy port fails before anything runs),
+ * then starts the supervisor, loads the job files and watches the folder. Logs `listening on <url>`.
+ */
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const resolved = resolveServerOptions(options);
+  const logger = options.logger ?? createLogger({ level: resolved.logLevel });
+  const lock = lockHome(resolved.paths.server);
+  const supervisor = createSupervisor({
+    paths: resolved.paths,
+    logger,
+    maxConcurrency: resolved.maxConcurrency,
+    ...(resolved.threads === undefined ? {} : { pool: { threads: resolved.threads } }),
+  });
+  const app = createApp(supervisor, {
+    logger,
+    debug: resolved.debug,
+    loopbackOnly: isLoopbackBind(resolved.host),
+    ...(resolved.token === undefined ? {} : { token: resolved.token }),
+  });
+  let listener: Listener | null = null;
+  let watcher: JobsWatcher | null = null;
+  try {
+    listener = await listen(app, resolved.host, resolved.port);
+    await supervisor.start();
+    const load = await loadJobsFolder(supervisor, resolved.paths.jobs);
+    logger.info(`jobs folder ${resolved.paths.jobs}: ${load.loaded} job file(s) loaded, ${load.failed.length} failed`);
+    for (const failure of load.failed) logger.error(`job file failed to load: ${failure.file}`, { error: failure.error });
+    if (options.watch !== false) watcher = await startWatcher(supervisor, resolved.paths.jobs);
+  } catch (error) {
+    await watcher?.close();
+    await supervisor.close();
+    await listener?.close();
+    lock.release();
+    throw error;
+  }
+  const { url, port } = listener;
+  logger.info(`listening on ${url}`, {
+    api: `${url}/api/scheduler`,
+    home: resolved.paths.home,
+    jobs: supervisor.registry.size,
+    token: resolved.token ? 'required' : 'none',
+  });
+  let closing: Promise<void> | null = null;
+  const openListener = listener;
+  return {
+    url,
+    port,
+    supervisor,
+    close: () =>
+      (closing ??= (async () => {
+        await watcher?.close();
+        await supervisor.close();
+        await openListener.close();
+        lock.release();
+        logger.info('server stopped');
+      })()),
+  };
+}
+
+function isLoopbackBind(host: string): boolean {
+  return host === 'localhost' || host.startsWith('127.') || host === '::1';
 }
 
 /** startServer plus SIGINT/SIGTERM handling, for the `server` command. Resolves when the server has shut down. */
-export async function runServer(options: ServerOptions = {}): Promise<void> {
-  await startServer(options);
+export async function runServer(options: StartOptions = {}): Promise<void> {
+  const server = await startServer(options);
+  const logger = server.supervisor.logger;
+  await new Promise<void>((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      signals++;
+      if (signals > 1) {
+        logger.warn(`second ${signal}: exiting now`);
+        process.exit(130);
+      }
+      logger.info(`${signal} received: stopping runs and shutting down (send it again to force)`);
+      server.close().then(resolve, (error: unknown) => {
+        logger.error('shutdown failed', { error: error instanceof Error ? error : String(error) });
+        resolve();
+      });
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
 }

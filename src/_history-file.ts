@@ -1,0 +1,160 @@
+/**
+ * One job's history file: appends, compactions and removal, strictly one at a time so lines never
+ * interleave or reorder. Appends made in the same tick share one write; a file that has grown past its
+ * limit is rewritten atomically from the in-memory snapshot instead of being appended to.
+ */
+import { mkdir, open, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { writeFileAtomic } from './atomic-file.js';
+import { MxxError } from './errors.js';
+import type { Logger } from './logger.js';
+
+export interface JobFileOptions {
+  file: string;
+  logger: Logger;
+  /** Lines already in the file (counted at load). @default 0 */
+  lines?: number;
+  /** False when the file ends inside a torn line: the next append starts with a newline. @default true */
+  endsClean?: boolean;
+  /** The job's kept runs, oldest first, one line each: the content of a compacted file. */
+  snapshot(): string[];
+  /** Compact instead of appending once the file would hold more lines than this. */
+  compactAbove(): number;
+}
+
+export interface JobFile {
+  append(line: string): void;
+  /** Drops lines not yet written and removes the file, after any write in flight. */
+  clear(): Promise<void>;
+  /** Resolves when every line appended so far is on disk; rejects if writing failed (a later flush retries). */
+  flush(): Promise<void>;
+}
+
+interface Waiter {
+  target: number;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+export function createJobFile(options: JobFileOptions): JobFile {
+  const { file, logger } = options;
+  let pending: string[] = [];
+  let onDisk = options.lines ?? 0;
+  let needsNewline = options.endsClean === false;
+  // Lines are numbered as they are appended; `done` is the number known to be on disk (or obsolete).
+  let enqueued = 0;
+  let done = 0;
+  // After a failed write the file no longer matches memory: the next write is a full rewrite.
+  let dirty = false;
+  let clearAt: number | undefined;
+  let clearWaiters: Waiter[] = [];
+  let waiters: Waiter[] = [];
+  let running = false;
+  let dirReady = false;
+
+  async function appendText(text: string): Promise<void> {
+    if (!dirReady) await mkdir(dirname(file), { recursive: true });
+    dirReady = true;
+    const handle = await open(file, 'a', 0o600);
+    try {
+      await handle.writeFile(text);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async function step(): Promise<void> {
+    if (clearAt !== undefined) {
+      const target = clearAt;
+      const satisfied = clearWaiters;
+      clearAt = undefined;
+      clearWaiters = [];
+      await rm(file, { force: true });
+      onDisk = 0;
+      needsNewline = false;
+      dirty = false;
+      done = Math.max(done, target);
+      for (const waiter of satisfied) waiter.resolve();
+      return;
+    }
+    const target = enqueued;
+    if (dirty || onDisk + pending.length > options.compactAbove()) {
+      pending = [];
+      const lines = options.snapshot();
+      if (lines.length === 0) await rm(file, { force: true });
+      else await writeFileAtomic(file, lines.join(''));
+      onDisk = lines.length;
+      needsNewline = false;
+      dirty = false;
+    } else if (pending.length > 0) {
+      const batch = pending;
+      pending = [];
+      await appendText((needsNewline ? '\n' : '') + batch.join(''));
+      needsNewline = false;
+      onDisk += batch.length;
+    }
+    done = target;
+  }
+
+  function fail(error: unknown): void {
+    running = false;
+    dirty = true;
+    pending = [];
+    logger.error(`history: could not write ${file}; runs are kept in memory and the file is rewritten on the next write`, {
+      error,
+    });
+    const wrapped = new MxxError('INTERNAL', `could not write the run history ${file}`, { cause: error });
+    for (const waiter of [...waiters, ...clearWaiters]) waiter.reject(wrapped);
+    waiters = [];
+    clearWaiters = [];
+  }
+
+  async function loop(): Promise<void> {
+    // Let the rest of this tick's records arrive so they share one write.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    for (;;) {
+      try {
+        await step();
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      waiters = waiters.filter((waiter) => (waiter.target <= done ? (waiter.resolve(), false) : true));
+      // Decided synchronously with `running = false`, so an append made after this starts a new loop.
+      if (clearAt === undefined && pending.length === 0 && !dirty) {
+        running = false;
+        return;
+      }
+    }
+  }
+
+  function start(): void {
+    if (running) return;
+    running = true;
+    void loop();
+  }
+
+  return {
+    append(line) {
+      pending.push(line);
+      enqueued++;
+      start();
+    },
+    clear() {
+      pending = [];
+      clearAt = enqueued;
+      return new Promise<void>((resolve, reject) => {
+        clearWaiters.push({ target: enqueued, resolve, reject });
+        start();
+      });
+    },
+    flush() {
+      if (done >= enqueued && !dirty && clearAt === undefined) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        waiters.push({ target: enqueued, resolve, reject });
+        start();
+      });
+    },
+  };
+}

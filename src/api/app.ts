@@ -1,0 +1,53 @@
+/** createApp(supervisor) → the h3 app under /api/scheduler, with one guard and one error path. */
+import { H3 } from 'h3';
+import { MxxError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Supervisor } from '../supervisor/index.js';
+import { createGuard, type GuardOptions } from './guard.js';
+import { registerHealthRoutes } from './health.js';
+import { errorResponse } from './http.js';
+import { registerJobRoutes } from './jobs.js';
+import { registerRegistryRoutes } from './registry.js';
+import { createRoutes } from './routes.js';
+import { registerRunRoutes } from './runs.js';
+
+export const API_BASE = '/api/scheduler';
+
+export interface AppOptions extends GuardOptions {
+  logger: Logger;
+  /** Stacks in 500 answers. @default false */
+  debug?: boolean;
+}
+
+export function createApp(supervisor: Supervisor, options: AppOptions): H3 {
+  const debug = options.debug ?? false;
+  const { logger } = options;
+  const app = new H3({
+    silent: true,
+    onError: (error) => errorResponse(error.cause ?? error, logger, debug),
+  });
+  const guard = createGuard(options);
+  app.use((event) => {
+    try {
+      guard(event);
+    } catch (error) {
+      return errorResponse(error, logger, debug);
+    }
+    return undefined;
+  });
+  const routes = createRoutes(app, API_BASE, logger, debug);
+  registerHealthRoutes(routes, supervisor);
+  registerJobRoutes(routes, supervisor);
+  registerRunRoutes(routes, supervisor);
+  registerRegistryRoutes(routes, supervisor);
+  app.all('/**', (event) =>
+    errorResponse(
+      new MxxError('NOT_FOUND', `no such endpoint: ${event.req.method} ${event.url.pathname}`, {
+        hint: `the API lives under ${API_BASE}/ (e.g. ${API_BASE}/health)`,
+      }),
+      logger,
+      debug,
+    ),
+  );
+  return app;
+}

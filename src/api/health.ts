@@ -1,0 +1,47 @@
+/** GET /health and POST /validate: the two routes that touch no job. */
+import type { Routes } from './routes.js';
+import { MxxError, isMxxError } from '../errors.js';
+import { parseJobDocument } from '../job/parse.js';
+import { createSchedule } from '../job/schedule.js';
+import type { ValidationIssue } from '../job/types.js';
+import { toIsoLocal } from '../records.js';
+import type { Supervisor } from '../supervisor/index.js';
+import { VERSION } from '../version.js';
+import type { HealthBody, ValidateBody } from './types.js';
+import { json, readJsonBody, requireObject } from './http.js';
+
+export function registerHealthRoutes(app: Routes, supervisor: Supervisor): void {
+  app.get('/health', () => {
+    const loadErrors = supervisor.listLoadErrors();
+    return json({
+      status: 'healthy',
+      service: 'mxx-scheduler',
+      version: VERSION,
+      uptime_s: Math.round((Date.now() - supervisor.startedAt) / 1000),
+      jobs: supervisor.registry.size,
+      running: supervisor.runningCount,
+      load_errors: loadErrors.length,
+      load_error_files: loadErrors.map(({ file, error }) => ({ file, error })),
+    } satisfies HealthBody);
+  });
+
+  app.post('/validate', async (event) => {
+    const body = requireObject(await readJsonBody(event), 'the request body');
+    const config = requireObject(body.config ?? {}, 'config');
+    if (body.schedule !== undefined && config.schedule !== undefined) {
+      throw new MxxError('INVALID_REQUEST', 'give schedule either beside config or inside it, not both');
+    }
+    const doc = body.schedule === undefined ? config : { ...config, schedule: body.schedule };
+    try {
+      const def = parseJobDocument(doc, { id: 'validate', source: 'request' });
+      const next = def.schedule ? createSchedule(def.schedule, Date.now()).nextN(Date.now(), 5).map(toIsoLocal) : [];
+      return json({ valid: true, errors: [], next } satisfies ValidateBody);
+    } catch (error) {
+      if (!isMxxError(error) || error.code !== 'INVALID_JOB') throw error;
+      const errors = Array.isArray(error.details)
+        ? (error.details as ValidationIssue[])
+        : [{ path: '', message: error.message }];
+      return json({ valid: false, errors, next: [] } satisfies ValidateBody);
+    }
+  });
+}

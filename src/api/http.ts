@@ -1,0 +1,72 @@
+/** Small HTTP helpers: JSON answers, the error body, and a size-limited JSON body reader. */
+import type { H3Event } from 'h3';
+import { MxxError, isMxxError } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+/** @default 1 MiB */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
+
+export function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: JSON_HEADERS });
+}
+
+export function errorResponse(error: unknown, logger: Logger, debug: boolean): Response {
+  if (isMxxError(error)) return json(error.toJSON(), error.status);
+  logger.error('internal error while answering a request', { error: error instanceof Error ? error : String(error) });
+  const body: Record<string, unknown> = { error: 'internal server error', code: 'INTERNAL' };
+  if (debug && error instanceof Error) body.stack = error.stack;
+  return json(body, 500);
+}
+
+export function isJsonContentType(value: string | null): boolean {
+  if (!value) return false;
+  const type = value.split(';', 1)[0]!.trim().toLowerCase();
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+}
+
+/** Reads the body as JSON: 415 unless JSON, 413 past the limit, 400 when malformed or empty. */
+export async function readJsonBody(event: H3Event, limit = BODY_LIMIT_BYTES): Promise<unknown> {
+  const request = event.req;
+  if (!isJsonContentType(request.headers.get('content-type'))) {
+    throw new MxxError('UNSUPPORTED_MEDIA_TYPE', 'the request body must be JSON', {
+      hint: 'send the header Content-Type: application/json',
+    });
+  }
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  if (declared > limit) throw tooLarge(limit);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (request.body) {
+    const reader = request.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel().catch(() => undefined);
+        throw tooLarge(limit);
+      }
+      chunks.push(value);
+    }
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') throw new MxxError('INVALID_REQUEST', 'the request body is empty; a JSON object was expected');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new MxxError('INVALID_REQUEST', `the request body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function tooLarge(limit: number): MxxError {
+  return new MxxError('BODY_TOO_LARGE', `the request body is larger than ${limit} bytes`);
+}
+
+export function requireObject(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new MxxError('INVALID_REQUEST', `${what} must be a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}

@@ -1,0 +1,104 @@
+/** JSON shapes of the REST API (SPEC §4). The server produces them; the CLI reads them. */
+import type { RegistryEntry, RunRecord, RunStatus } from '../records.js';
+
+export type JobStatus = 'pending' | Exclude<RunStatus, 'queued' | 'missed'>;
+
+/** GET /jobs/{id}, and each item of GET /jobs and GET /jobs/active. */
+export interface JobStatusBody {
+  job_id: string;
+  /** The last run's outcome, `running` while one runs, `pending` before the first run. */
+  status: JobStatus;
+  /** Has a schedule that is armed (not paused, not exhausted). */
+  scheduled: boolean;
+  /** Has a schedule but it was cancelled (DELETE /jobs/{id}). */
+  paused: boolean;
+  on_demand: boolean;
+  source: 'api' | 'file';
+  /** The schedule section as written (null = on-demand). */
+  schedule: Record<string, unknown> | null;
+  next_run_time: string | null;
+  /** Start and end of the last (or current) run. */
+  start_time: string | null;
+  end_time: string | null;
+  error: string | null;
+  last_run: RunRecord | null;
+  running: boolean;
+  /** run_ids in progress. */
+  running_runs: string[];
+  execution_count: number;
+}
+
+export interface JobListBody {
+  jobs: JobStatusBody[];
+  count: number;
+}
+
+/** POST /jobs */
+export interface RegisterBody {
+  job_id: string;
+  status: 'scheduled' | 'registered';
+  next_run?: string | null;
+  on_demand?: boolean;
+  overlaps: string[];
+  replaced?: boolean;
+}
+
+/** POST /jobs/{id}/trigger */
+export interface TriggerBody {
+  job_id: string;
+  run_id: string;
+  execution_id: string;
+  status: 'triggered' | 'queued';
+}
+
+/** POST /jobs/{id}/stop, DELETE /jobs/{id}, POST /jobs/{id}/resume, POST /jobs/{id}/remove, DELETE /registry/{id} */
+export interface ActionBody {
+  job_id: string;
+  message: string;
+  /** run_ids that were stopped, if any. */
+  stopped?: string[];
+}
+
+export interface RunsBody {
+  job_id: string;
+  runs: RunRecord[];
+  count: number;
+}
+
+export interface NextBody {
+  job_id: string;
+  next: string[];
+}
+
+export interface ValidateBody {
+  valid: boolean;
+  errors: Array<{ path: string; message: string; line?: number; column?: number }>;
+  next: string[];
+}
+
+export interface RegistryListBody {
+  jobs: RegistryEntry[];
+  count: number;
+  filter: 'all' | 'scheduled' | 'on_demand';
+}
+
+export type RegistryEntryBody = RegistryEntry;
+
+export interface HealthBody {
+  status: 'healthy';
+  service: 'mxx-scheduler';
+  version: string;
+  uptime_s: number;
+  jobs: number;
+  running: number;
+  /** Job files that failed to load (count) and which. */
+  load_errors: number;
+  load_error_files: Array<{ file: string; error: string }>;
+}
+
+export interface ErrorBody {
+  error: string;
+  code: string;
+  hint?: string;
+  details?: unknown;
+}

@@ -1,0 +1,212 @@
+/**
+ * Run history: one append-only JSON-lines file per job (`<dir>/<jobId>.jsonl`), one line per state change
+ * of a run; the last line for a run_id wins. Memory holds only the newest `keep` runs of each job, and a
+ * file is compacted (rewritten atomically with those runs) before it grows past about twice that.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createJobFile, type JobFile } from './_history-file.js';
+import { MxxError } from './errors.js';
+import { assertJobId, isJobId } from './job/id.js';
+import { parseJsonLines, toJsonLine } from './jsonl.js';
+import { silentLogger, type Logger } from './logger.js';
+import type { RunRecord, RunStatus } from './records.js';
+
+/** policy.history's default. */
+export const DEFAULT_HISTORY_KEEP = 100;
+
+export interface HistoryOptions {
+  /** The runs folder (`<home>/server/runs`). */
+  dir: string;
+  /** @default silentLogger */
+  logger?: Logger;
+}
+
+export interface HistoryLoadOptions {
+  /** Each job's policy.history, so memory is trimmed right away rather than at the job's next record. */
+  keep?: (jobId: string) => number | undefined;
+}
+
+export interface History {
+  /** Reads every `*.jsonl` in dir; unreadable lines (a torn last line) are skipped with one warning per file. */
+  load(options?: HistoryLoadOptions): Promise<void>;
+  /** Upserts now (visible to reads at once) and appends the line in the background. @param keep policy.history */
+  record(rec: RunRecord, keep?: number): void;
+  /** Newest first (by started, else scheduled time, then recording order). */
+  list(jobId: string, limit?: number): RunRecord[];
+  get(runId: string): RunRecord | undefined;
+  latest(jobId: string): RunRecord | undefined;
+  /** Runs whose current status is running or queued. */
+  unfinished(): RunRecord[];
+  /** Forgets a job's runs, in memory and on disk. */
+  clear(jobId: string): Promise<void>;
+  count(jobId: string): number;
+  /** Resolves when every line recorded so far is on disk. */
+  flush(): Promise<void>;
+}
+
+interface Stored {
+  rec: RunRecord;
+  /** Sort time in ms; newest first. */
+  time: number;
+  /** Recording order of the run's first line: the tie-break. */
+  seq: number;
+}
+
+interface JobHistory {
+  runs: Map<string, Stored>;
+  sorted: Stored[] | undefined;
+  keep: number;
+  file: JobFile;
+}
+
+const STATUSES = new Set<RunStatus>(['running', 'completed', 'failed', 'timed_out', 'cancelled', 'skipped', 'missed', 'interrupted', 'queued']);
+const isUnfinished = (rec: RunRecord): boolean => rec.status === 'running' || rec.status === 'queued';
+const newestFirst = (a: Stored, b: Stored): number => b.time - a.time || b.seq - a.seq;
+
+function timeOf(rec: RunRecord, fallback: number): number {
+  for (const iso of [rec.started_at, rec.scheduled_at, rec.ended_at]) {
+    const ms = iso ? Date.parse(iso) : Number.NaN;
+    if (Number.isFinite(ms)) return ms;
+  }
+  return fallback;
+}
+
+function normalizeKeep(keep: number | undefined): number {
+  return keep !== undefined && Number.isInteger(keep) && keep > 0 ? keep : DEFAULT_HISTORY_KEEP;
+}
+
+export function createHistory(options: HistoryOptions): History {
+  const { dir } = options;
+  const logger = options.logger ?? silentLogger;
+  let jobs = new Map<string, JobHistory>();
+  let byRunId = new Map<string, Stored>();
+  let seq = 0;
+
+  function sortedRuns(job: JobHistory): Stored[] {
+    job.sorted ??= [...job.runs.values()].sort(newestFirst);
+    return job.sorted;
+  }
+
+  function jobFor(jobId: string, file?: { lines: number; endsClean: boolean }): JobHistory {
+    let job = jobs.get(jobId);
+    if (job) return job;
+    assertJobId(jobId);
+    const created: JobHistory = {
+      runs: new Map(),
+      sorted: undefined,
+      keep: DEFAULT_HISTORY_KEEP,
+      file: createJobFile({
+        file: join(dir, `${jobId}.jsonl`),
+        logger,
+        ...file,
+        snapshot: () => sortedRuns(created).map((stored) => toJsonLine(stored.rec)).reverse(),
+        compactAbove: () => Math.max(2 * created.keep, created.keep + 50),
+      }),
+    };
+    jobs.set(jobId, (job = created));
+    return job;
+  }
+
+  function upsert(job: JobHistory, rec: RunRecord, fallbackTime: number): void {
+    const previous = job.runs.get(rec.run_id);
+    const stored: Stored = { rec: Object.freeze({ ...rec }), time: timeOf(rec, previous?.time ?? fallbackTime), seq: previous?.seq ?? ++seq };
+    job.runs.set(rec.run_id, stored);
+    byRunId.set(rec.run_id, stored);
+    job.sorted = undefined;
+  }
+
+  /** Drops the oldest finished runs beyond `keep`; a run still in progress is never dropped. */
+  function trim(job: JobHistory): void {
+    if (job.runs.size <= job.keep) return;
+    const sorted = sortedRuns(job);
+    for (let i = sorted.length - 1; i >= 0 && job.runs.size > job.keep; i--) {
+      const stored = sorted[i]!;
+      if (isUnfinished(stored.rec)) continue;
+      job.runs.delete(stored.rec.run_id);
+      if (byRunId.get(stored.rec.run_id) === stored) byRunId.delete(stored.rec.run_id);
+    }
+    job.sorted = undefined;
+  }
+
+  async function loadFile(jobId: string, keep: number | undefined): Promise<void> {
+    const path = join(dir, `${jobId}.jsonl`);
+    const parsed = parseJsonLines(await readFile(path, 'utf8'));
+    const job = jobFor(jobId, { lines: parsed.lines, endsClean: parsed.endsClean });
+    const skipped = parsed.bad.map((bad) => `line ${bad.line} (${bad.reason})`);
+    for (const { line, value } of parsed.values) {
+      const rec = value as Partial<RunRecord> | null;
+      if (typeof rec?.run_id !== 'string' || rec.job_id !== jobId || !STATUSES.has(rec.status as RunStatus)) {
+        skipped.push(`line ${line} (not a run record of job ${jobId})`);
+      } else {
+        upsert(job, rec as RunRecord, 0);
+      }
+    }
+    // Without the job's policy, keep what the file holds (compaction bounds it); the next record() trims.
+    job.keep = keep === undefined ? Math.max(DEFAULT_HISTORY_KEEP, job.runs.size) : normalizeKeep(keep);
+    trim(job);
+    if (skipped.length > 0) {
+      const shown = skipped.slice(0, 3).join(', ') + (skipped.length > 3 ? `, and ${skipped.length - 3} more` : '');
+      logger.warn(`history ${path}: skipped ${skipped.length} unreadable line(s): ${shown}; earlier runs are kept`);
+    }
+  }
+
+  async function flush(): Promise<void> {
+    const results = await Promise.allSettled([...jobs.values()].map((job) => job.file.flush()));
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  return {
+    async load(loadOptions = {}) {
+      await flush().catch(() => undefined);
+      jobs = new Map();
+      byRunId = new Map();
+      let names: string[];
+      try {
+        names = await readdir(dir);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw new MxxError('INTERNAL', `could not read the run history folder ${dir}`, { cause: error });
+      }
+      const ids = names.filter((name) => name.endsWith('.jsonl')).map((name) => name.slice(0, -'.jsonl'.length)).filter(isJobId);
+      // A few files at a time: thousands of jobs must not exhaust file descriptors.
+      for (let i = 0; i < ids.length; i += 16) {
+        await Promise.all(ids.slice(i, i + 16).map((id) => loadFile(id, loadOptions.keep?.(id))));
+      }
+    },
+    record(rec, keep) {
+      const job = jobFor(rec.job_id);
+      job.keep = normalizeKeep(keep);
+      upsert(job, rec, Date.now());
+      trim(job);
+      job.file.append(toJsonLine(rec));
+    },
+    list(jobId, limit) {
+      const job = jobs.get(jobId);
+      if (!job) return [];
+      const sorted = sortedRuns(job);
+      const end = limit === undefined || !Number.isFinite(limit) ? sorted.length : Math.max(0, Math.floor(limit));
+      return sorted.slice(0, end).map((stored) => stored.rec);
+    },
+    get: (runId) => byRunId.get(runId)?.rec,
+    latest(jobId) {
+      const job = jobs.get(jobId);
+      return job && job.runs.size > 0 ? sortedRuns(job)[0]?.rec : undefined;
+    },
+    unfinished() {
+      const found: RunRecord[] = [];
+      for (const job of jobs.values()) for (const stored of job.runs.values()) if (isUnfinished(stored.rec)) found.push(stored.rec);
+      return found;
+    },
+    async clear(jobId) {
+      const job = jobFor(jobId);
+      for (const [runId, stored] of job.runs) if (byRunId.get(runId) === stored) byRunId.delete(runId);
+      job.runs.clear();
+      job.sorted = undefined;
+      await job.file.clear();
+    },
+    count: (jobId) => jobs.get(jobId)?.runs.size ?? 0,
+    flush,
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Job files → supervisor. One file is applied at a time: parse + validate, then register (or keep
+ * the last good definition and record the error). The start-up load and the watcher share this.
+ */
+import { readdir } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { isMxxError } from './errors.js';
+import { jobFileInfo, loadJobFile } from './job/parse.js';
+import type { Supervisor } from './supervisor/index.js';
+
+export type ApplyOutcome = 'registered' | 'replaced' | 'unchanged' | 'failed' | 'ignored';
+
+function messageOf(error: unknown): string {
+  return isMxxError(error) || error instanceof Error ? error.message : String(error);
+}
+
+/** Loads or reloads one job file. Never throws: a bad file becomes a recorded load error. */
+export async function applyJobFile(supervisor: Supervisor, path: string): Promise<ApplyOutcome> {
+  const file = resolve(path);
+  let info: ReturnType<typeof jobFileInfo>;
+  try {
+    info = jobFileInfo(file);
+  } catch (error) {
+    return fail(supervisor, file, null, messageOf(error));
+  }
+  if (!info) return 'ignored';
+  const owner = supervisor.registry.get(info.id);
+  if (owner && (owner.source !== 'file' || owner.file !== file)) {
+    // Two definitions for one id: the one registered first keeps it.
+    if (owner.source === 'api') {
+      return fail(supervisor, file, info.id, `${basename(file)}: job id ${info.id} is already registered over the API; unregister it first (mxx unregister ${info.id})`);
+    }
+    if (owner.file && existsSync(owner.file)) {
+      return fail(supervisor, file, info.id, `${basename(file)}: job id ${info.id} is already defined by ${owner.file}; rename one of the files`);
+    }
+  }
+  let def;
+  try {
+    def = await loadJobFile(file);
+  } catch (error) {
+    return fail(supervisor, file, info.id, messageOf(error));
+  }
+  const same =
+    owner?.file === file &&
+    JSON.stringify(owner.config) === JSON.stringify(def.config) &&
+    JSON.stringify(owner.schedule) === JSON.stringify(def.scheduleDoc) &&
+    supervisor.hasJob(info.id);
+  const hadError = supervisor.listLoadErrors().some((e) => e.file === file);
+  supervisor.clearLoadError(file);
+  if (hadError) supervisor.logger.info(`job file ${file} loads again`, { job: info.id });
+  if (same) return 'unchanged';
+  supervisor.register(def, { source: 'file', file, replace: true });
+  return owner ? 'replaced' : 'registered';
+}
+
+function fail(supervisor: Supervisor, file: string, jobId: string | null, error: string): ApplyOutcome {
+  const known = supervisor.listLoadErrors().find((e) => e.file === file);
+  // Log a bad file once, not on every save that leaves it bad in the same way.
+  if (known?.error !== error) {
+    const kept = jobId !== null && supervisor.registry.get(jobId)?.file === file;
+    supervisor.logger.error(`job file ${file} failed to load${kept ? '; the last good definition stays active' : ''}`, {
+      error,
+    });
+  }
+  supervisor.setLoadError(file, jobId, error);
+  return 'failed';
+}
+
+/** A job file disappeared: its job is unregistered (a run in progress finishes). */
+export function removeJobFile(supervisor: Supervisor, path: string): boolean {
+  const file = resolve(path);
+  supervisor.clearLoadError(file);
+  const entry = supervisor.registry.list().find((e) => e.source === 'file' && e.file === file);
+  if (!entry) return false;
+  supervisor.unregister(entry.job_id, 'file');
+  supervisor.logger.info(`job file ${file} removed; job ${entry.job_id} unregistered`);
+  return true;
+}
+
+export interface FolderLoad {
+  loaded: number;
+  failed: Array<{ file: string; error: string }>;
+}
+
+/** Loads every job file of `dir` and unregisters file jobs whose file is gone. */
+export async function loadJobsFolder(supervisor: Supervisor, dir: string): Promise<FolderLoad> {
+  const names = (await readdir(dir, { withFileTypes: true }).catch(() => []))
+    .filter((d) => d.isFile())
+    .map((d) => d.name)
+    .sort();
+  const present = new Set<string>();
+  for (const name of names) {
+    const file = join(resolve(dir), name);
+    const outcome = await applyJobFile(supervisor, file);
+    if (outcome !== 'ignored') present.add(file);
+  }
+  for (const entry of supervisor.registry.list()) {
+    if (entry.source === 'file' && entry.file && !present.has(entry.file)) removeJobFile(supervisor, entry.file);
+  }
+  const failed = supervisor.listLoadErrors().map(({ file, error }) => ({ file, error }));
+  const loaded = supervisor.registry.list().filter((e) => e.source === 'file' && !failed.some((f) => f.file === e.file)).length;
+  return { loaded, failed };
+}

@@ -1,0 +1,9 @@
+import { randomBytes } from 'node:crypto';
+
+let counter = 0;
+
+/** Sortable, unique and a valid path segment: `<ms base36>-<counter base36><random hex>`. */
+export function createRunId(now: number = Date.now()): string {
+  counter = (counter + 1) % 1_679_616; // 36^4
+  return `${now.toString(36)}-${counter.toString(36).padStart(4, '0')}${randomBytes(3).toString('hex')}`;
+}

@@ -1,0 +1,41 @@
+/** A job's status as the API shows it (SPEC §4 GET /jobs/{id}). */
+import type { JobStatus, JobStatusBody } from '../api/types.js';
+import type { History } from '../history.js';
+import { toIsoLocal, type RunRecord } from '../records.js';
+import type { Job } from './types.js';
+
+function statusOf(job: Job, last: RunRecord | undefined): JobStatus {
+  if (job.active.size > 0) return 'running';
+  if (!last) return 'pending';
+  switch (last.status) {
+    case 'queued':
+      return 'running';
+    case 'missed':
+      return 'skipped';
+    default:
+      return last.status;
+  }
+}
+
+export function jobStatusBody(job: Job, history: History): JobStatusBody {
+  const running = [...job.active.values()];
+  // The run in progress describes the job best; otherwise the newest finished one.
+  const last = running.at(-1)?.record ?? history.latest(job.id);
+  return {
+    job_id: job.id,
+    status: statusOf(job, last),
+    scheduled: job.schedule !== null && !job.entry.paused && job.nextFire !== null,
+    paused: job.entry.paused,
+    on_demand: job.schedule === null,
+    source: job.entry.source,
+    schedule: job.entry.schedule,
+    next_run_time: job.nextFire === null ? null : toIsoLocal(job.nextFire),
+    start_time: last?.started_at ?? null,
+    end_time: last?.ended_at ?? null,
+    error: last?.error ?? null,
+    last_run: last ?? null,
+    running: running.length > 0,
+    running_runs: running.map((r) => r.runId),
+    execution_count: job.entry.execution_count,
+  };
+}

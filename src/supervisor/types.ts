@@ -1,0 +1,49 @@
+import type { JobDefinition } from '../job/types.js';
+import type { Schedule } from '../job/schedule.js';
+import type { RegistryEntry, RunRecord, RunTrigger } from '../records.js';
+import type { RunHandle } from '../pool.js';
+import type { StopReason } from '../../workers/protocol.js';
+import type { WallTimer } from './wall-timer.js';
+
+/** A request to run a job once: from its schedule, a user, or a retry. */
+export interface FireRequest {
+  trigger: RunTrigger;
+  /** The instant the fire was planned for (null for a manual trigger). */
+  scheduledAt: number | null;
+  /** 0 for a first run, n for the n-th retry. */
+  attempt: number;
+}
+
+/** A run the supervisor has accepted: waiting for a slot, or in the pool. */
+export interface ActiveRun {
+  runId: string;
+  jobId: string;
+  record: RunRecord;
+  request: FireRequest;
+  /** Set once the pool has it. */
+  handle?: RunHandle;
+  /** A stop asked for before the pool had the run. */
+  stopReason?: StopReason;
+  /** Bytes of output so far (from the worker's wake-ups). */
+  outputBytes: number;
+  done: Promise<void>;
+  resolveDone: () => void;
+}
+
+/** The supervisor's in-memory view of one registered job. */
+export interface Job {
+  id: string;
+  def: JobDefinition;
+  entry: RegistryEntry;
+  /** Null for on-demand jobs. */
+  schedule: Schedule | null;
+  timer: WallTimer | null;
+  /** Nominal instant of the armed fire. */
+  nextFire: number | null;
+  active: Map<string, ActiveRun>;
+  /** overlap = 'queue': the one fire waiting for the current run to end. */
+  pending: ActiveRun | null;
+  retryTimers: Set<NodeJS.Timeout>;
+  /** Upcoming fire seconds (epoch s), for overlap warnings; recomputed when stale. */
+  fireSeconds: number[] | null;
+}
