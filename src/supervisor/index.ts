@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { mkdir, readdir, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { ActionBody, JobStatusBody, RegisterBody, TriggerBody } from '../api/types.js';
 import { MxxError } from '../errors.js';
@@ -87,10 +88,17 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.logger = options.logger ?? createLogger();
     this.registry = createRegistry({ file: this.paths.registry, logger: this.logger });
     this.history = createHistory({ dir: this.paths.runs, logger: this.logger });
-    this.pool = createPool(options.pool);
+    const maxConcurrency = options.maxConcurrency ?? 64;
+    const threads = options.pool?.threads ?? availableParallelism();
+    // The gate decides how many runs go at once; the pool must never be the tighter limit.
+    this.pool = createPool({
+      threads,
+      concurrentTasksPerWorker: Math.max(32, Math.ceil(maxConcurrency / threads)),
+      ...options.pool,
+    });
     this.dispatcher = new Dispatcher({
       pool: this.pool,
-      maxConcurrency: options.maxConcurrency ?? 64,
+      maxConcurrency,
       logCapBytes: options.logCapBytes ?? 10 * 1024 * 1024,
       tailBytes: options.tailBytes ?? 4096,
       logPath: (run) => runLogFile(this.paths, run.jobId, run.runId),

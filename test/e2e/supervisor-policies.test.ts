@@ -1,0 +1,223 @@
+/** Overlap policies, groups, the concurrency queue, retries and misfires, with the real pool. */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseJobDocument } from '../../src/job/parse.js';
+import { silentLogger } from '../../src/logger.js';
+import { resolvePaths } from '../../src/paths.js';
+import { toIsoLocal, type RunRecord } from '../../src/records.js';
+import { createSupervisor, type Supervisor, type SupervisorOptions } from '../../src/supervisor/index.js';
+import { waitFor } from '../_server.js';
+
+let supervisor: Supervisor | null = null;
+let home: string | null = null;
+
+async function start(options: Partial<SupervisorOptions> = {}, before?: (home: string) => Promise<void>): Promise<Supervisor> {
+  home = await mkdtemp(join(tmpdir(), 'mxx-sup-'));
+  await before?.(home);
+  supervisor = createSupervisor({ paths: resolvePaths({ home }), logger: silentLogger, pool: { threads: 1 }, ...options });
+  await supervisor.start();
+  return supervisor;
+}
+
+afterEach(async () => {
+  await supervisor?.close();
+  supervisor = null;
+  if (home) await rm(home, { recursive: true, force: true });
+  home = null;
+});
+
+function register(sup: Supervisor, id: string, doc: Record<string, unknown>): void {
+  sup.register(parseJobDocument(doc, { id, source: 'test' }), { source: 'api', replace: true });
+}
+
+const fireSchedule = (sup: Supervisor, id: string) =>
+  sup.fire(sup.getJob(id), { trigger: 'schedule', scheduledAt: Date.now(), attempt: 0 });
+
+async function settled(sup: Supervisor, id: string, count: number, timeoutMs = 15_000): Promise<RunRecord[]> {
+  return waitFor(
+    () => {
+      const runs = sup.history.list(id, 1000);
+      return runs.length >= count && runs.every((r) => r.status !== 'running' && r.status !== 'queued') ? runs : null;
+    },
+    timeoutMs,
+    `${count} finished runs of ${id}`,
+  );
+}
+
+const t = (iso: string | null): number => Date.parse(iso ?? 'x');
+
+/** The largest number of runs whose [started, ended] intervals overlap at one instant. */
+function maxConcurrent(runs: RunRecord[]): number {
+  const points = runs
+    .filter((r) => r.started_at && r.ended_at)
+    .flatMap((r) => [
+      [t(r.started_at), 1],
+      [t(r.ended_at), -1],
+    ])
+    .sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+  let now = 0;
+  let max = 0;
+  for (const [, d] of points) max = Math.max(max, (now += d!));
+  return max;
+}
+
+describe('overlap policies', () => {
+  it('skip (default) records a skipped run while the job runs', async () => {
+    const sup = await start();
+    register(sup, 's', { os: { cmd: 'sleep 0.5' } });
+    expect(fireSchedule(sup, 's').kind).toBe('started');
+    const second = fireSchedule(sup, 's');
+    expect(second.kind).toBe('skipped');
+    const runs = await settled(sup, 's', 2);
+    expect(runs.map((r) => r.status).sort()).toEqual(['completed', 'skipped']);
+    expect(runs.find((r) => r.status === 'skipped')!.error).toMatch(/already running/);
+  });
+
+  it('queue runs one fire right after the current one, and skips beyond that', async () => {
+    const sup = await start();
+    register(sup, 'q', { os: { cmd: 'sleep 0.4' }, policy: { overlap: 'queue' } });
+    expect(fireSchedule(sup, 'q').kind).toBe('started');
+    expect(fireSchedule(sup, 'q').kind).toBe('queued');
+    expect(fireSchedule(sup, 'q').kind).toBe('skipped');
+    const runs = await settled(sup, 'q', 3);
+    const done = runs.filter((r) => r.status === 'completed').sort((a, b) => t(a.started_at) - t(b.started_at));
+    expect(done).toHaveLength(2);
+    expect(t(done[1]!.started_at)).toBeGreaterThanOrEqual(t(done[0]!.ended_at));
+    expect(runs.filter((r) => r.status === 'skipped')).toHaveLength(1);
+  });
+
+  it('replace stops the current run and starts the new one after it ended', async () => {
+    const sup = await start();
+    register(sup, 'r', { os: { cmd: 'sleep 5' }, lifetime: { grace: 1 }, policy: { overlap: 'replace' } });
+    const first = fireSchedule(sup, 'r');
+    await waitFor(() => first.kind === 'started' && first.run.record.pid, 5000, 'first pid');
+    const second = fireSchedule(sup, 'r');
+    expect(second.kind).toBe('started');
+    await waitFor(() => sup.history.get(first.kind === 'started' ? first.run.runId : '')?.status === 'cancelled', 5000, 'first cancelled');
+    const old = sup.history.get(first.kind === 'started' ? first.run.runId : '')!;
+    expect(old.error).toMatch(/replaced by run/);
+    await sup.stop('r');
+    const runs = await settled(sup, 'r', 2);
+    expect(maxConcurrent(runs)).toBe(1);
+  });
+
+  it('allow runs concurrently up to max_instances', async () => {
+    const sup = await start();
+    register(sup, 'a', { os: { cmd: 'sleep 0.5' }, policy: { overlap: 'allow', max_instances: 2 } });
+    const kinds = [fireSchedule(sup, 'a'), fireSchedule(sup, 'a'), fireSchedule(sup, 'a')].map((o) => o.kind);
+    expect(kinds).toEqual(['started', 'started', 'skipped']);
+    const runs = await settled(sup, 'a', 3);
+    expect(maxConcurrent(runs.filter((r) => r.status === 'completed'))).toBe(2);
+    expect(runs.find((r) => r.status === 'skipped')!.error).toMatch(/max_instances \(2\)/);
+  });
+
+  it('a group never runs two members at once', async () => {
+    const sup = await start();
+    register(sup, 'g1', { os: { cmd: 'sleep 0.4' }, policy: { group: 'backups' } });
+    register(sup, 'g2', { os: { cmd: 'sleep 0.2' }, policy: { group: 'backups' } });
+    register(sup, 'g3', { os: { cmd: 'sleep 0.2' }, policy: { group: 'backups', overlap: 'queue' } });
+    expect(fireSchedule(sup, 'g1').kind).toBe('started');
+    const skipped = fireSchedule(sup, 'g2');
+    expect(skipped.kind).toBe('skipped');
+    expect(skipped.kind === 'skipped' && skipped.reason).toMatch(/group "backups" is busy/);
+    expect(fireSchedule(sup, 'g3').kind).toBe('queued');
+    const g1 = (await settled(sup, 'g1', 1))[0]!;
+    const g3 = (await settled(sup, 'g3', 1))[0]!;
+    expect(g3.status).toBe('completed');
+    expect(t(g3.started_at)).toBeGreaterThanOrEqual(t(g1.ended_at));
+    expect(sup.history.list('g2')[0]!.status).toBe('skipped');
+  });
+});
+
+describe('concurrency limit', () => {
+  it('never runs more than the limit and starts waiting runs in fire order', async () => {
+    const sup = await start({ maxConcurrency: 3 });
+    const ids = Array.from({ length: 10 }, (_, i) => `c${i}`);
+    for (const id of ids) register(sup, id, { os: { cmd: 'sleep 0.2' } });
+    for (const id of ids) sup.trigger(id);
+    expect(sup.queuedCount).toBe(7);
+    const runs: RunRecord[] = [];
+    for (const id of ids) runs.push(...(await settled(sup, id, 1)));
+    expect(runs.every((r) => r.status === 'completed')).toBe(true);
+    expect(maxConcurrent(runs)).toBeLessThanOrEqual(3);
+    const byStart = [...runs].sort((a, b) => t(a.started_at) - t(b.started_at)).map((r) => r.job_id);
+    // The first three start together; after that, starts follow fire order.
+    expect(byStart.slice(3)).toEqual(ids.slice(3));
+  });
+
+  it('200 concurrent `sleep 1` runs on one thread all complete and are recorded', async () => {
+    const sup = await start({ maxConcurrency: 500 });
+    register(sup, 'many', { os: { cmd: 'sleep 1' }, policy: { overlap: 'allow', max_instances: 200, history: 300 } });
+    for (let i = 0; i < 200; i++) expect(fireSchedule(sup, 'many').kind).toBe('started');
+    const runs = await settled(sup, 'many', 200, 60_000);
+    expect(runs).toHaveLength(200);
+    expect(runs.every((r) => r.status === 'completed' && r.exit_code === 0)).toBe(true);
+    expect(new Set(runs.map((r) => r.pid)).size).toBe(200);
+    expect(maxConcurrent(runs)).toBeGreaterThan(100);
+  });
+});
+
+describe('retries and lifetime', () => {
+  it('retries a failed run with a doubling delay', async () => {
+    const sup = await start();
+    register(sup, 'flaky', { os: { cmd: 'exit 3' }, policy: { retries: 2, retry_delay: 0.2 } });
+    sup.trigger('flaky');
+    const runs = (await settled(sup, 'flaky', 3)).reverse();
+    expect(runs.map((r) => [r.trigger, r.attempt, r.status, r.exit_code])).toEqual([
+      ['manual', 0, 'failed', 3],
+      ['retry', 1, 'failed', 3],
+      ['retry', 2, 'failed', 3],
+    ]);
+    const gap1 = t(runs[1]!.started_at) - t(runs[0]!.ended_at);
+    const gap2 = t(runs[2]!.started_at) - t(runs[1]!.ended_at);
+    expect(gap1).toBeGreaterThanOrEqual(190);
+    expect(gap2).toBeGreaterThanOrEqual(390);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(sup.history.count('flaky')).toBe(3);
+  });
+
+  it('a run past its lifetime is timed out and retried when asked', async () => {
+    const sup = await start();
+    register(sup, 'slow', { os: { cmd: 'sleep 10' }, lifetime: { lifetime: 0.3, grace: 0.2 }, policy: { retries: 1, retry_delay: 0 } });
+    sup.trigger('slow');
+    const runs = await settled(sup, 'slow', 2);
+    expect(runs.map((r) => r.status)).toEqual(['timed_out', 'timed_out']);
+    for (const run of runs) expect(run.duration_ms).toBeLessThan(300 + 250);
+  });
+});
+
+describe('misfires after downtime', () => {
+  it('runs the newest missed fire once within misfire_grace_time and records older ones as missed', async () => {
+    const hour = 3600_000;
+    const registeredAt = Date.now() - 3.5 * hour;
+    const sup = await start({}, async (dir) => {
+      await mkdir(join(dir, 'server'), { recursive: true });
+      const entry = (job_id: string, grace: number) => ({
+        job_id,
+        config: { os: { cmd: 'true' }, policy: { misfire_grace_time: grace } },
+        schedule: { trigger: 'interval', hours: 1 },
+        source: 'api',
+        registered_at: toIsoLocal(registeredAt),
+        last_triggered: null,
+        execution_count: 0,
+        paused: false,
+      });
+      await writeFile(
+        join(dir, 'server', 'registry.json'),
+        JSON.stringify({ version: 1, entries: [entry('coalesce', 3600), entry('strict', 60)] }),
+      );
+    });
+    const runs = await settled(sup, 'coalesce', 2);
+    const ran = runs.find((r) => r.status === 'completed')!;
+    expect(t(ran.scheduled_at)).toBe(registeredAt + 3 * hour);
+    const missed = runs.find((r) => r.status === 'missed')!;
+    expect(missed.error).toMatch(/^2 fire\(s\) missed/);
+    expect(t(missed.scheduled_at)).toBe(registeredAt + hour);
+    const strict = sup.history.list('strict');
+    expect(strict.map((r) => r.status)).toEqual(['missed']);
+    expect(strict[0]!.error).toMatch(/^3 fire\(s\) missed/);
+    expect(sup.status('strict').next_run_time).toBe(toIsoLocal(registeredAt + 4 * hour));
+  });
+});
