@@ -1,0 +1,153 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPool, type ExecutionPool } from '../../src/pool.js';
+import type { RunEvent, RunRequest } from '../../workers/protocol.js';
+import { groupMembers, isPidAlive, killGroups, waitGroupGone } from '../_proc.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const baseEnv = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+const groups = new Set<number>();
+const pools: ExecutionPool[] = [];
+let dir: string;
+let counter = 0;
+
+beforeAll(() => {
+  dir = realpathSync(mkdtempSync(join(tmpdir(), 'mxx-pool-')));
+});
+
+afterAll(async () => {
+  await Promise.all(pools.map((pool) => pool.close()));
+  const stillThere = [];
+  for (const pgid of groups) if (!(await waitGroupGone(pgid))) stillThere.push(pgid);
+  killGroups(stillThere);
+  rmSync(dir, { recursive: true, force: true });
+  expect(stillThere).toEqual([]);
+});
+
+function pool(options: Parameters<typeof createPool>[0]): ExecutionPool {
+  const created = createPool(options);
+  pools.push(created);
+  return created;
+}
+
+function request(cmd: string | string[], overrides: Partial<Omit<RunRequest, 'port' | 'v'>> = {}): Omit<RunRequest, 'port' | 'v'> {
+  const runId = `run-${++counter}`;
+  return { runId, jobId: 'job', cmd, env: baseEnv, graceMs: 1_000, logPath: join(dir, `${runId}.log`), logCapBytes: 1 << 20, tailBytes: 1024, ...overrides };
+}
+
+/** Remembers every started group for the final no-orphans check. */
+function track(events: RunEvent[]): (event: RunEvent) => void {
+  return (event) => {
+    if (event.type === 'started') groups.add(event.pid);
+    events.push(event);
+  };
+}
+
+function firstStarted(events: RunEvent[]): Promise<number> {
+  return new Promise((resolve) => {
+    const poll = setInterval(() => {
+      const started = events.find((event) => event.type === 'started');
+      if (started?.type === 'started') {
+        clearInterval(poll);
+        resolve(started.pid);
+      }
+    }, 5);
+  });
+}
+
+describe('execution pool', () => {
+  it('delivers started with a live pid, and every event before the result', async () => {
+    const runs = pool({ threads: 1 });
+    expect(runs.threads).toBe(1);
+    const events: RunEvent[] = [];
+    let aliveAtStart = false;
+    const handle = runs.run(request('echo hi; sleep 0.3'), (event) => {
+      track(events)(event);
+      if (event.type === 'started') aliveAtStart = isPidAlive(event.pid);
+    });
+    const result = await handle.result;
+    expect(aliveAtStart).toBe(true);
+    expect(result).toMatchObject({ runId: handle.runId, status: 'completed', exitCode: 0, tail: 'hi\n' });
+    expect(events.map((event) => event.type)).toEqual(['started', 'output']);
+    expect(events[0]).toMatchObject({ pid: result.pid, startedAt: result.startedAt });
+  });
+
+  it('runs 200 sleeps at once on 2 threads: concurrency is not the thread count', async () => {
+    const runs = pool({ threads: 2, concurrentTasksPerWorker: 100 });
+    const events: RunEvent[] = [];
+    const begin = performance.now();
+    const handles = Array.from({ length: 200 }, () => runs.run(request('sleep 1'), track(events)));
+    const results = await Promise.all(handles.map((handle) => handle.result));
+    const took = performance.now() - begin;
+    console.log(`200 × sleep 1 on 2 threads: ${Math.round(took)} ms`);
+    expect(results.map((result) => result.status)).toEqual(Array(200).fill('completed'));
+    expect(took).toBeLessThan(5_000);
+  });
+
+  it('stop through the handle cancels the run and ends its group', async () => {
+    const runs = pool({ threads: 1 });
+    const events: RunEvent[] = [];
+    const handle = runs.run(request('sleep 30 & sleep 30'), track(events));
+    const pid = await firstStarted(events);
+    handle.stop('cancelled');
+    const result = await handle.result;
+    expect(result).toMatchObject({ status: 'cancelled', stopReason: 'cancelled', pid });
+    expect(groupMembers(pid)).toEqual([]);
+  });
+
+  it('a stop before the task starts means the command never runs', async () => {
+    const runs = pool({ threads: 1 });
+    const events: RunEvent[] = [];
+    const handle = runs.run(request('sleep 30'), track(events));
+    handle.stop('replaced');
+    const result = await handle.result;
+    expect(result).toMatchObject({ status: 'cancelled', stopReason: 'replaced', pid: null });
+    expect(events).toEqual([]);
+  });
+
+  it('when a worker thread dies mid-run, the pool kills the group and reports failed', async () => {
+    const runs = pool({ threads: 1, workerFile: `${root}fixtures/scripts/crash-worker.mjs` });
+    const events: RunEvent[] = [];
+    const result = await runs.run(request('unused'), track(events)).result;
+    const pid = events[0]?.type === 'started' ? events[0].pid : -1;
+    expect(result).toMatchObject({ status: 'failed', pid, signal: 'SIGKILL', error: 'worker crashed: worker exited with code: 1' });
+    expect(groupMembers(pid)).toEqual([]);
+  });
+
+  it('close() with runs in flight kills their groups and settles them', async () => {
+    const runs = createPool({ threads: 2 });
+    const events: RunEvent[] = [];
+    const handles = [runs.run(request('sleep 30 & sleep 30'), track(events)), runs.run(request(['sleep', '30']), track(events))];
+    while (events.filter((event) => event.type === 'started').length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    const pids = events.flatMap((event) => (event.type === 'started' ? [event.pid] : []));
+    await runs.close();
+    const results = await Promise.all(handles.map((handle) => handle.result));
+    for (const result of results) expect(result).toMatchObject({ status: 'failed', error: 'the execution pool was closed during the run' });
+    for (const pid of pids) expect(groupMembers(pid)).toEqual([]);
+    expect(() => runs.run(request('true'), () => {})).toThrow('closed');
+  });
+
+  it('a process that uses and closes a pool exits by itself (no thread or port left)', async () => {
+    const script = `
+      import { createPool } from ${JSON.stringify(`${root}dist/src/pool.js`)};
+      const pool = createPool({ threads: 2 });
+      const base = { jobId: 'j', env: process.env, graceMs: 500, logCapBytes: 1000, tailBytes: 100 };
+      const a = pool.run({ ...base, runId: 'a', cmd: 'echo a', logPath: ${JSON.stringify(join(dir, 'exit-a.log'))} }, () => {});
+      const b = pool.run({ ...base, runId: 'b', cmd: 'sleep 30', logPath: ${JSON.stringify(join(dir, 'exit-b.log'))} }, () => {});
+      setTimeout(() => b.stop('shutdown'), 100);
+      const results = await Promise.all([a.result, b.result]);
+      await pool.close();
+      console.log(results.map((r) => r.status).join(','));
+    `;
+    const begin = performance.now();
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: 10_000 }, (error, out) => (error ? reject(error) : resolve(out)));
+    });
+    expect(stdout.trim()).toBe('completed,cancelled');
+    expect(performance.now() - begin).toBeLessThan(5_000);
+  });
+});

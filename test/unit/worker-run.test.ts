@@ -1,0 +1,308 @@
+import { copyFileSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel } from 'node:worker_threads';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunEvent, RunResult } from '../../workers/protocol.js';
+import run, { startRun, type RunSpec } from '../../workers/run.js';
+import { groupMembers, isPidAlive, killGroups, processesNamed, waitGroupGone, waitPidGone } from '../_proc.js';
+
+const scripts = fileURLToPath(new URL('../../fixtures/scripts/', import.meta.url));
+const baseEnv = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+const groups = new Set<number>();
+const names = new Set<string>();
+let dir: string;
+let counter = 0;
+
+beforeAll(() => {
+  dir = realpathSync(mkdtempSync(join(tmpdir(), 'mxx-worker-')));
+});
+
+afterAll(async () => {
+  const leftovers = [...groups].filter((pgid) => groupMembers(pgid).length > 0);
+  const stillThere = [];
+  for (const pgid of leftovers) if (!(await waitGroupGone(pgid))) stillThere.push(pgid);
+  killGroups(stillThere);
+  const namedLeft = [...names].flatMap((name) => processesNamed(name));
+  for (const pid of namedLeft) process.kill(pid, 'SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+  expect(stillThere).toEqual([]);
+  expect(namedLeft).toEqual([]);
+});
+
+function spec(overrides: Partial<RunSpec> & Pick<RunSpec, 'cmd'>): RunSpec {
+  const runId = `run-${++counter}`;
+  return {
+    runId,
+    jobId: 'job',
+    env: { ...baseEnv, MXX_JOB_ID: 'job', MXX_RUN_ID: runId },
+    graceMs: 1_000,
+    logPath: join(dir, `${runId}.log`),
+    logCapBytes: 10 * 1024 * 1024,
+    tailBytes: 4096,
+    ...overrides,
+  };
+}
+
+/** Starts a run, collecting its events and remembering its group for the final check. */
+function start(runSpec: RunSpec) {
+  const events: RunEvent[] = [];
+  const running = startRun(runSpec, (event) => {
+    if (event.type === 'started') groups.add(event.pid);
+    events.push(event);
+  });
+  const started = new Promise<Extract<RunEvent, { type: 'started' }>>((resolve) => {
+    const poll = setInterval(() => {
+      const event = events.find((e) => e.type === 'started');
+      if (event?.type === 'started') {
+        clearInterval(poll);
+        resolve(event);
+      }
+    }, 5);
+  });
+  return { ...running, events, started, log: () => readFileSync(runSpec.logPath, 'utf8') };
+}
+
+async function runToEnd(runSpec: RunSpec): Promise<{ result: RunResult; log: string; events: RunEvent[] }> {
+  const running = start(runSpec);
+  const result = await running.result;
+  return { result, log: running.log(), events: running.events };
+}
+
+describe('worker run: exit status', () => {
+  it('exit 0 is completed, with pid, times and output in the log', async () => {
+    const { result, log, events } = await runToEnd(spec({ cmd: 'echo hello' }));
+    expect(result).toMatchObject({ status: 'completed', exitCode: 0, signal: null, error: null, tail: 'hello\n', outputBytes: 6, truncated: false });
+    expect(result.pid).toBeGreaterThan(0);
+    expect(result.endedAt).toBeGreaterThanOrEqual(result.startedAt!);
+    expect(log).toBe('hello\n');
+    expect(events[0]).toMatchObject({ type: 'started', pid: result.pid, startedAt: result.startedAt });
+  });
+
+  it('a non-zero exit is failed with the exit code', async () => {
+    const { result } = await runToEnd(spec({ cmd: `sh ${scripts}exit-code.sh 3` }));
+    expect(result).toMatchObject({ status: 'failed', exitCode: 3, signal: null, error: 'exited with code 3' });
+  });
+
+  it('death by a signal that is not ours is failed with the signal', async () => {
+    const { result } = await runToEnd(spec({ cmd: 'kill -9 $$' }));
+    expect(result).toMatchObject({ status: 'failed', exitCode: null, signal: 'SIGKILL', error: 'killed by signal SIGKILL' });
+  });
+
+  it('an array runs without a shell', async () => {
+    const { result, log } = await runToEnd(spec({ cmd: ['printf', '%s|', 'a b', '$HOME'] }));
+    expect(result.status).toBe('completed');
+    expect(log).toBe('a b|$HOME|');
+  });
+
+  it('runs in cwd with the given environment', async () => {
+    const { log } = await runToEnd(spec({ cmd: 'pwd; echo "$MXX_JOB_ID $MXX_RUN_ID $EXTRA"', cwd: dir, env: { ...baseEnv, MXX_JOB_ID: 'j1', MXX_RUN_ID: 'r1', EXTRA: 'x' } }));
+    expect(log).toBe(`${dir}\nj1 r1 x\n`);
+  });
+
+  it('captures stdout and stderr into one log', async () => {
+    const { log, result } = await runToEnd(spec({ cmd: `sh ${scripts}stdout-stderr.sh` }));
+    expect(log).toBe('out\nerr\n');
+    expect(result.tail).toBe('out\nerr\n');
+  });
+});
+
+describe('worker run: spawn errors', () => {
+  it('a missing cwd fails without a pid and says so in the log', async () => {
+    const runSpec = spec({ cmd: 'true', cwd: join(dir, 'nope') });
+    const { result, log, events } = await runToEnd(runSpec);
+    expect(result).toMatchObject({ status: 'failed', pid: null, startedAt: null, exitCode: null, error: `cwd ${join(dir, 'nope')} does not exist` });
+    expect(log).toContain('does not exist');
+    expect(events).toEqual([]);
+  });
+
+  it('a missing program fails without a pid', async () => {
+    const { result } = await runToEnd(spec({ cmd: ['/nonexistent/mxx-program'] }));
+    expect(result).toMatchObject({ status: 'failed', pid: null, error: 'cannot start /nonexistent/mxx-program: no such file or directory (ENOENT)' });
+  });
+
+  it('an empty command fails', async () => {
+    const { result } = await runToEnd(spec({ cmd: [] }));
+    expect(result).toMatchObject({ status: 'failed', pid: null, error: 'the command is empty' });
+  });
+});
+
+describe('worker run: lifetime and grace', () => {
+  it('the SIGTERM arrives within 100 ms of the deadline; the run is timed_out', async () => {
+    // The process reports when the SIGTERM reached it, then exits 0: still a timeout.
+    const listener = "process.on('SIGTERM',()=>{console.log(Date.now());process.exit(0)});console.log('up');setInterval(()=>{},1000)";
+    const { result, log } = await runToEnd(spec({ cmd: [process.execPath, '-e', listener], lifetimeMs: 700 }));
+    expect(result).toMatchObject({ status: 'timed_out', error: 'lifetime of 0.7s passed', exitCode: 0 });
+    const [up, receivedAt] = log.trim().split('\n');
+    expect(up).toBe('up');
+    const late = Number(receivedAt) - (result.startedAt! + 700);
+    expect(late).toBeGreaterThanOrEqual(-2); // two clocks read in whole ms
+    expect(late).toBeLessThan(100);
+  });
+
+  it('a lone sleep is ended by SIGTERM right at the deadline', async () => {
+    const { result } = await runToEnd(spec({ cmd: 'sleep 30', lifetimeMs: 300 }));
+    expect(result).toMatchObject({ status: 'timed_out', signal: 'SIGTERM', exitCode: null, error: 'lifetime of 0.3s passed' });
+    expect(result.endedAt - result.startedAt!).toBeGreaterThanOrEqual(300);
+    expect(result.endedAt - result.startedAt!).toBeLessThan(400);
+    expect(groupMembers(result.pid!)).toEqual([]);
+  });
+
+  it('a group that ignores SIGTERM is SIGKILLed after the grace', async () => {
+    const { result, log } = await runToEnd(spec({ cmd: ['/bin/sh', `${scripts}ignore-sigterm.sh`], lifetimeMs: 300, graceMs: 300 }));
+    expect(log).toBe('ready\n');
+    expect(result).toMatchObject({ status: 'timed_out', signal: 'SIGKILL' });
+    const took = result.endedAt - result.startedAt!;
+    expect(took).toBeGreaterThanOrEqual(600);
+    expect(took).toBeLessThan(900);
+    expect(groupMembers(result.pid!)).toEqual([]);
+  });
+
+  it('a grandchild left behind by the shell is gone when the run resolves', async () => {
+    const { result } = await runToEnd(spec({ cmd: `sh ${scripts}spawn-grandchild.sh` }));
+    const grandchild = Number(result.tail.trim());
+    expect(grandchild).toBeGreaterThan(0);
+    expect(result).toMatchObject({ status: 'completed', exitCode: 0 });
+    expect(isPidAlive(grandchild)).toBe(false);
+    expect(groupMembers(result.pid!)).toEqual([]);
+    expect(result.endedAt - result.startedAt!).toBeLessThan(1_000);
+  });
+});
+
+describe('worker run: stop', () => {
+  it('stop ends the group: cancelled with the reason', async () => {
+    const running = start(spec({ cmd: 'sleep 30 & sleep 30' }));
+    const started = await running.started;
+    expect(groupMembers(started.pid).length).toBeGreaterThanOrEqual(2);
+    running.stop('replaced');
+    const result = await running.result;
+    expect(result).toMatchObject({ status: 'cancelled', stopReason: 'replaced', error: 'stopped: replaced by a newer run', signal: 'SIGTERM' });
+    expect(groupMembers(started.pid)).toEqual([]);
+  });
+
+  it('a stop before the spawn never starts the command', async () => {
+    const running = start(spec({ cmd: 'sleep 30' }));
+    running.stop('cancelled');
+    const result = await running.result;
+    expect(result).toMatchObject({ status: 'cancelled', stopReason: 'cancelled', pid: null, startedAt: null });
+    expect(running.events).toEqual([]);
+  });
+
+  it('a second stop or a deadline after a stop changes nothing', async () => {
+    const running = start(spec({ cmd: 'sleep 30', lifetimeMs: 150, graceMs: 2_000 }));
+    await running.started;
+    running.stop('shutdown');
+    running.stop('cancelled');
+    const result = await running.result;
+    expect(result).toMatchObject({ status: 'cancelled', stopReason: 'shutdown' });
+  });
+});
+
+describe('worker run: output', () => {
+  it('the log is capped, with a truncation note; the tail keeps the real end', async () => {
+    const runSpec = spec({ cmd: `sh ${scripts}print-lines.sh 100000`, logCapBytes: 1000, tailBytes: 13 });
+    const { result, log } = await runToEnd(runSpec);
+    const note = '[mxx] output truncated after 1000 bytes\n';
+    expect(result).toMatchObject({ status: 'completed', truncated: true, outputBytes: 588_895, tail: '99999\n100000\n' });
+    expect(log.endsWith(`\n${note}`)).toBe(true);
+    expect(statSync(runSpec.logPath).size).toBeLessThanOrEqual(1000 + 1 + note.length);
+    expect(log.startsWith('1\n2\n3\n')).toBe(true);
+  });
+
+  it('100 000 lines all reach the log, in order', async () => {
+    const { result, log } = await runToEnd(spec({ cmd: 'seq 1 100000' }));
+    expect(result).toMatchObject({ status: 'completed', truncated: false, outputBytes: 588_895 });
+    const lines = log.split('\n');
+    expect(lines.length).toBe(100_001);
+    expect(lines.at(-1)).toBe('');
+    for (let i = 0; i < 100_000; i++) if (lines[i] !== String(i + 1)) expect.fail(`line ${i + 1} is ${lines[i]}`);
+  });
+
+  it('the tail holds the last bytes only', async () => {
+    const { result } = await runToEnd(spec({ cmd: "printf 'hello world, the end'", tailBytes: 7 }));
+    expect(result.tail).toBe('the end');
+  });
+
+  it('output events are batched wake-ups carrying the log size', async () => {
+    const { events, result } = await runToEnd(spec({ cmd: 'for i in 1 2 3 4 5 6; do echo $i; sleep 0.08; done' }));
+    const outputs = events.filter((event) => event.type === 'output');
+    expect(outputs.length).toBeGreaterThanOrEqual(3);
+    expect(outputs.length).toBeLessThanOrEqual(6);
+    const sizes = outputs.map((event) => event.bytes);
+    expect(sizes).toEqual([...sizes].sort((a, b) => a - b));
+    expect(sizes.at(-1)).toBe(result.outputBytes);
+  });
+});
+
+describe('worker run: kill names', () => {
+  /** A copy of `sleep` under a unique name, started outside the run's process group. */
+  function escapedSleeper(): { name: string; cmd: string[] } {
+    const name = `mxk${process.pid.toString(36)}${(++counter).toString(36)}`.slice(0, 15);
+    const path = join(dir, name);
+    copyFileSync(realpathSync('/bin/sleep'), path);
+    names.add(name);
+    const launcher = `require('child_process').spawn(${JSON.stringify(path)},['30'],{detached:true,stdio:'ignore'}).unref()`;
+    return { name, cmd: [process.execPath, '-e', launcher] };
+  }
+
+  it('the run lasts its lifetime although the launcher exits; the named process ends with it', async () => {
+    const { name, cmd } = escapedSleeper();
+    const running = start(spec({ cmd, kill: [name], lifetimeMs: 1_000, graceMs: 300 }));
+    const started = await running.started;
+    await waitPidGone(started.pid); // the launcher is done…
+    expect(processesNamed(name)).toHaveLength(1); // …the escaped process lives on, out of the group
+    const result = await running.result;
+    expect(result).toMatchObject({ status: 'completed', exitCode: 0, error: null });
+    expect(result.endedAt - result.startedAt!).toBeGreaterThanOrEqual(1_000);
+    expect(result.endedAt - result.startedAt!).toBeLessThan(1_500);
+    expect(processesNamed(name)).toEqual([]);
+  });
+
+  it('a failing launcher ends the run at once, failed, and still ends the named processes', async () => {
+    const { name, cmd } = escapedSleeper();
+    const failing = [...cmd.slice(0, 2), `${cmd[2]};process.exitCode=4`];
+    const result = await start(spec({ cmd: failing, kill: [name], lifetimeMs: 10_000, graceMs: 300 })).result;
+    expect(result).toMatchObject({ status: 'failed', exitCode: 4 });
+    expect(result.endedAt - result.startedAt!).toBeLessThan(2_000);
+    expect(processesNamed(name)).toEqual([]);
+  });
+
+  it('a stop ends a kill-mode run as cancelled', async () => {
+    const { name, cmd } = escapedSleeper();
+    const running = start(spec({ cmd, kill: [name], lifetimeMs: 10_000, graceMs: 300 }));
+    await running.started;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    running.stop('cancelled');
+    expect(await running.result).toMatchObject({ status: 'cancelled', stopReason: 'cancelled' });
+    expect(processesNamed(name)).toEqual([]);
+  });
+});
+
+describe('worker run: the piscina task over a port', () => {
+  it('posts started and output on the port, takes stop from it, and closes it', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const events: RunEvent[] = [];
+    let closed = false;
+    port1.on('message', (event: RunEvent) => {
+      events.push(event);
+      if (event.type === 'started') groups.add(event.pid);
+      if (event.type === 'output') port1.postMessage({ type: 'stop', reason: 'cancelled' });
+    });
+    port1.on('close', () => (closed = true));
+    const result = await run({ ...spec({ cmd: 'echo hi; sleep 30' }), v: 1, port: port2 });
+    expect(result).toMatchObject({ status: 'cancelled', stopReason: 'cancelled', tail: 'hi\n' });
+    await waitPidGone(result.pid!);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(closed).toBe(true);
+    expect(events.map((event) => event.type)).toEqual(['started', 'output']);
+  });
+
+  it('a stop queued before the task began means no spawn', async () => {
+    const { port1, port2 } = new MessageChannel();
+    port1.postMessage({ type: 'stop', reason: 'shutdown' });
+    const result = await run({ ...spec({ cmd: 'sleep 30' }), v: 1, port: port2 });
+    expect(result).toMatchObject({ status: 'cancelled', stopReason: 'shutdown', pid: null });
+    port1.close();
+  });
+});

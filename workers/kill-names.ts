@@ -1,0 +1,98 @@
+/**
+ * The `kill` option: processes named so are ended when the run ends, wherever they live. They
+ * are the ones a launcher leaves behind outside the run's process group (daemons, `setsid`,
+ * apps started through a desktop or service manager).
+ */
+import { execFile } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
+import { POLL_MS } from './kill-group.js';
+
+const isWindows = process.platform === 'win32';
+const isLinux = process.platform === 'linux';
+
+/** Linux keeps 15 bytes of a process name in `comm`; longer names match on their first 15. */
+const COMM_LENGTH = 15;
+
+/** SIGTERM to every process with one of `names`, SIGKILL to those still alive after `graceMs`. */
+export async function endNamedProcesses(names: readonly string[], graceMs: number): Promise<void> {
+  const wanted = names.filter((name) => name.length > 0);
+  if (wanted.length === 0) return;
+  if (isWindows) {
+    await Promise.all(wanted.map((name) => run('taskkill', ['/IM', name.endsWith('.exe') ? name : `${name}.exe`, '/T', '/F'])));
+    return;
+  }
+  const find = isLinux ? () => findByComm(wanted) : () => findWithPgrep(wanted);
+  let pids = await find();
+  if (pids.length === 0) return;
+  signalAll(pids, 'SIGTERM');
+  const killAt = Date.now() + graceMs;
+  while (Date.now() < killAt) {
+    await delay(Math.min(POLL_MS, Math.max(0, killAt - Date.now())));
+    pids = await alive(pids, isLinux);
+    if (pids.length === 0) return;
+  }
+  // Only the processes we asked to end: one started meanwhile under that name is not ours to kill.
+  signalAll(await alive(pids, isLinux), 'SIGKILL');
+}
+
+/** Never ourselves: `kill = "node"` must not take the server down with the app. */
+function signalAll(pids: readonly number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    if (pid === process.pid) continue;
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Gone already, or not ours (EPERM): nothing more to do for it.
+    }
+  }
+}
+
+async function findByComm(names: readonly string[]): Promise<number[]> {
+  const wanted = new Set(names.map((name) => name.slice(0, COMM_LENGTH)));
+  const entries = await readdir('/proc').catch(() => [] as string[]);
+  const found = await Promise.all(
+    entries.map(async (entry) => {
+      if (!/^\d+$/.test(entry) || Number(entry) === process.pid) return undefined;
+      const comm = await readFile(`/proc/${entry}/comm`, 'utf8').catch(() => '');
+      return wanted.has(comm.trimEnd()) && (await isLinuxPidAlive(Number(entry))) ? Number(entry) : undefined;
+    }),
+  );
+  return found.filter((pid): pid is number => pid !== undefined);
+}
+
+async function findWithPgrep(names: readonly string[]): Promise<number[]> {
+  const lists = await Promise.all(names.map((name) => run('pgrep', ['-x', name])));
+  return lists
+    .flatMap((out) => out.split('\n'))
+    .map(Number)
+    .filter((pid) => Number.isInteger(pid) && pid > 0 && pid !== process.pid);
+}
+
+async function alive(pids: readonly number[], linux: boolean): Promise<number[]> {
+  const checks = await Promise.all(pids.map((pid) => (linux ? isLinuxPidAlive(pid) : isPidAlive(pid))));
+  return pids.filter((_, index) => checks[index]);
+}
+
+/** A zombie has ended; only its parent's wait() is missing. */
+async function isLinuxPidAlive(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state !== '' && state !== 'Z' && state !== 'X';
+}
+
+function isPidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs a helper and resolves with its stdout; a failure (no match, no such tool) is empty output. */
+function run(program: string, args: string[]): Promise<string> {
+  return new Promise((resolve) => {
+    execFile(program, args, { windowsHide: true }, (_error, stdout) => resolve(String(stdout ?? '')));
+  });
+}

@@ -1,0 +1,40 @@
+/**
+ * The piscina task: one run per call, many at once per thread (`concurrentTasksPerWorker`).
+ * Events go out and control messages come in over the task's own MessagePort, never an
+ * AbortSignal: aborting would terminate the thread and orphan the run's process group.
+ */
+import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { PROTOCOL_VERSION, type RunControl, type RunRequest, type RunResult } from './protocol.js';
+import { notStarted } from './run-outcome.js';
+import { startRun, type RunningProcess } from './spawn-run.js';
+
+export { startRun, OUTPUT_EVENT_INTERVAL_MS, type RunSpec, type RunningProcess } from './spawn-run.js';
+
+export default async function run(request: RunRequest): Promise<RunResult> {
+  const { port, v, ...spec } = request;
+  try {
+    if (v !== PROTOCOL_VERSION) {
+      return notStarted(spec.runId, null, `protocol version ${String(v)} is not spoken by this worker (${PROTOCOL_VERSION})`);
+    }
+    const running = startRun(spec, (event) => port.postMessage(event));
+    // A stop sent before this task left piscina's queue is already waiting: take it before the
+    // spawn (startRun spawns only after its first await), so the command never starts.
+    drainControl(port, running);
+    port.on('message', (message: unknown) => applyControl(message, running));
+    return await running.result;
+  } finally {
+    // An open port keeps its thread's event loop, and the pool, from ever exiting.
+    port.close();
+  }
+}
+
+function drainControl(port: MessagePort, running: RunningProcess): void {
+  for (let queued = receiveMessageOnPort(port); queued !== undefined; queued = receiveMessageOnPort(port)) {
+    applyControl(queued.message, running);
+  }
+}
+
+function applyControl(message: unknown, running: RunningProcess): void {
+  const control = message as RunControl | null;
+  if (control?.type === 'stop') running.stop(control.reason);
+}
