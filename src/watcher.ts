@@ -1,10 +1,81 @@
-/** Hot reload of the jobs folder (the hot-reload issue fills this in with chokidar). */
+/**
+ * Hot reload of the jobs folder (SPEC §6). chokidar reports; we do not trust the event kind:
+ * every event only marks a file dirty, and a single serial queue then looks at what is on disk —
+ * the file exists → (re)load it, it is gone → unregister. So bursts merge per file, an add
+ * followed by a change is still a load, and a rename-save (temp file renamed over) ends in the
+ * final content whatever order the events came in.
+ */
+import { existsSync } from 'node:fs';
+import { basename, extname, resolve } from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import { applyJobFile, removeJobFile } from './job-files.js';
 import type { Supervisor } from './supervisor/index.js';
 
 export interface JobsWatcher {
+  /** Resolves when every change seen so far has been applied (tests and benchmarks). */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startWatcher(_supervisor: Supervisor, _dir: string): Promise<JobsWatcher> {
-  return { close: async () => undefined };
+const JOB_EXTENSIONS = new Set(['.toml', '.yaml', '.yml', '.json']);
+
+/** Names the watcher never looks at: dotfiles, templates, other extensions. */
+function isIgnoredName(name: string): boolean {
+  return name.startsWith('.') || /\.template\./i.test(name) || !JOB_EXTENSIONS.has(extname(name).toLowerCase());
+}
+
+export async function startWatcher(supervisor: Supervisor, dir: string): Promise<JobsWatcher> {
+  const root = resolve(dir);
+  const dirty = new Set<string>();
+  let draining: Promise<void> | null = null;
+  let closed = false;
+
+  const drain = async (): Promise<void> => {
+    // Sets iterate in insertion order and see items added while iterating.
+    for (const file of dirty) {
+      dirty.delete(file);
+      if (closed) break;
+      try {
+        if (existsSync(file)) await applyJobFile(supervisor, file);
+        else removeJobFile(supervisor, file);
+      } catch (error) {
+        supervisor.logger.error(`job file ${file}: reload failed`, { error: error instanceof Error ? error : String(error) });
+      }
+    }
+  };
+  const schedule = (path: string): void => {
+    dirty.add(resolve(path));
+    draining ??= drain().finally(() => {
+      draining = null;
+      if (dirty.size > 0 && !closed) schedule([...dirty][0]!);
+    });
+  };
+
+  const watcher: FSWatcher = watch(root, {
+    ignoreInitial: true,
+    depth: 0,
+    // Never ignore the folder itself, or nothing is watched; sub-folders are not job files.
+    ignored: (path, stats) => {
+      if (resolve(path) === root) return false;
+      if (stats?.isDirectory()) return true;
+      return isIgnoredName(basename(path));
+    },
+    // Without it two quick writes give one event and a read of the first, half-written content.
+    awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 10 },
+  });
+  watcher.on('add', schedule).on('change', schedule).on('unlink', schedule);
+  watcher.on('error', (error) => supervisor.logger.error(`watching ${root} failed`, { error: String(error) }));
+  await new Promise<void>((ready) => watcher.once('ready', () => ready()));
+  supervisor.logger.debug(`watching ${root} for job file changes`);
+
+  return {
+    async idle() {
+      while (draining) await draining;
+    },
+    async close() {
+      closed = true;
+      await watcher.close();
+      while (draining) await draining;
+    },
+  };
 }
