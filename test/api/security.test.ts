@@ -52,7 +52,7 @@ describe('API security on loopback', () => {
       body: 'job_id=x',
     });
     expect(form.status).toBe(415);
-    expect((await form.json()).code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(((await form.json()) as any).code).toBe('UNSUPPORTED_MEDIA_TYPE');
     const text = await server.api('/jobs', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' });
     expect(text.status).toBe(415);
     const huge = await server.api('/jobs', {
@@ -63,7 +63,7 @@ describe('API security on loopback', () => {
     expect(huge.status).toBe(413);
     const malformed = await server.api('/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"job_id": ' });
     expect(malformed.status).toBe(400);
-    expect((await malformed.json()).error).toMatch(/not valid JSON/);
+    expect(((await malformed.json()) as any).error).toMatch(/not valid JSON/);
     const notObject = await server.call('/jobs', { method: 'POST', json: [1, 2] });
     expect(notObject.status).toBe(400);
   });

@@ -1,0 +1,42 @@
+import { basename } from 'node:path';
+import type { HealthBody } from '../../src/api/types.js';
+import { BaseCommand } from '../base.js';
+import { renderFields } from '../format/table.js';
+import { formatSpan } from '../format/time.js';
+
+export default class HealthCommand extends BaseCommand {
+  static override paths = [['health']];
+  static override usage = BaseCommand.Usage({
+    category: 'Server',
+    description: 'Check that the server is up',
+    details: 'Asks the server for its health: version, uptime, number of jobs and running runs, and job files that failed to load. Exits 3 when the server cannot be reached.',
+    examples: [
+      ['Check the default server', '$0 health'],
+      ['Check another server', '$0 health --server http://127.0.0.1:8080'],
+    ],
+  });
+
+  async run(): Promise<number> {
+    const { body } = await this.client.get<HealthBody>('/health');
+    if (this.printJson(body)) return 0;
+    const c = this.colors;
+    this.out(
+      renderFields(
+        [
+          ['server', `${this.client.server} ${c.green(body.status)}`],
+          ['service', `${body.service} ${body.version}`],
+          ['uptime', formatSpan(body.uptime_s * 1000)],
+          ['jobs', String(body.jobs)],
+          ['running', String(body.running)],
+          ['load errors', body.load_errors ? c.red(String(body.load_errors)) : '0'],
+        ],
+        c,
+      ),
+    );
+    for (const { file, error } of body.load_error_files ?? []) {
+      // The server's message usually starts with the file's name already.
+      this.out(`  ${error.includes(basename(file)) ? error : `${file}: ${error}`}`);
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,63 @@
+import { readFile } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
+import { Option } from 'clipanion';
+import type { RegisterBody } from '../../src/api/types.js';
+import { MxxError } from '../../src/errors.js';
+import type { JobFileFormat } from '../../src/job/parse.js';
+import { BaseCommand } from '../base.js';
+import { formatWhen } from '../format/time.js';
+
+const FORMATS: Record<string, JobFileFormat> = { '.toml': 'toml', '.yaml': 'yaml', '.yml': 'yaml', '.json': 'json' };
+
+export default class RegisterCommand extends BaseCommand {
+  static override paths = [['register']];
+  static override usage = BaseCommand.Usage({
+    category: 'Jobs',
+    description: 'Register a job from a TOML, YAML or JSON file',
+    details:
+      'Reads the job file here and sends it to the server, which validates and stores it (it survives restarts). The job id is the file name without its extension unless `--job-id` is given. An existing id is refused unless `--replace` is given. To have the server watch a file instead, put it in the jobs folder (~/.mxx/jobs).',
+    examples: [
+      ['Register a job under a chosen id', '$0 register --job-id my_job example_config.toml'],
+      ['Replace a registered job', '$0 register --replace backup.yaml'],
+    ],
+  });
+
+  jobId = Option.String('--job-id', { description: 'Job id (default: the file name without extension)' });
+  replace = Option.Boolean('--replace', false, { description: 'Replace a job with the same id' });
+  file = Option.String({ name: 'file' });
+
+  async run(): Promise<number> {
+    const ext = extname(this.file).toLowerCase();
+    const format = FORMATS[ext];
+    if (!format) {
+      throw new MxxError('INVALID_JOB', `${this.file}: not a job file`, { hint: 'use a .toml, .yaml, .yml or .json file' });
+    }
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (error) {
+      throw new MxxError('INVALID_REQUEST', `cannot read ${this.file}: ${(error as Error).message}`);
+    }
+    // The parser (TOML, YAML) is loaded only by the commands that read job files.
+    const { parseJobText } = await import('../../src/job/parse.js');
+    const doc = parseJobText(text, format, basename(this.file));
+    if (!doc || typeof doc !== 'object' || Array.isArray(doc)) {
+      throw new MxxError('INVALID_JOB', `${this.file}: a job file must hold a table of sections`);
+    }
+    const { schedule, ...config } = doc as Record<string, unknown>;
+    // Unlike the jobs folder, any file name works here (templates too); the server checks the id.
+    const jobId = this.jobId ?? basename(this.file, extname(this.file));
+    const { body } = await this.client.post<RegisterBody>('/jobs', {
+      job_id: jobId,
+      config,
+      ...(schedule === undefined ? {} : { schedule }),
+      ...(this.replace ? { replace_existing: true } : {}),
+    });
+    if (this.printJson(body)) return 0;
+    const c = this.colors;
+    const what = body.on_demand || body.status === 'registered' ? 'on demand' : `next run ${formatWhen(body.next_run ?? null)}`;
+    this.out(`${body.replaced ? 'replaced' : 'registered'} ${c.bold(body.job_id)}: ${what}`);
+    if (body.overlaps.length) this.err(c.yellow(`warning: fires at the same second as: ${body.overlaps.join(', ')}`));
+    return 0;
+  }
+}

@@ -1,0 +1,124 @@
+/** Builds the clipanion Cli for `mxx`, `mxx-client` and `mxx-server`, and runs it with our exit codes. */
+import { readFileSync } from 'node:fs';
+import { Builtins, Cli, Command, type BaseContext, type CommandClass } from 'clipanion';
+import { hoistGlobalOptions, useColors } from './argv.js';
+import { EXIT_USAGE, MxxCommand } from './base.js';
+import CancelCommand from './commands/cancel.js';
+import HealthCommand from './commands/health.js';
+import InfoCommand from './commands/info.js';
+import ListCommand from './commands/list.js';
+import LogsCommand from './commands/logs.js';
+import NextCommand from './commands/next.js';
+import RegisterCommand from './commands/register.js';
+import RegistryCommand from './commands/registry.js';
+import RemoveCommand from './commands/remove.js';
+import ResumeCommand from './commands/resume.js';
+import RunsCommand from './commands/runs.js';
+import ServerCommand from './commands/server.js';
+import StatusCommand from './commands/status.js';
+import StopCommand from './commands/stop.js';
+import TriggerCommand from './commands/trigger.js';
+import UnregisterCommand from './commands/unregister.js';
+import ValidateCommand from './commands/validate.js';
+
+export type BinaryName = 'mxx' | 'mxx-client' | 'mxx-server';
+
+export const CLIENT_COMMANDS: CommandClass[] = [
+  HealthCommand,
+  ListCommand,
+  StatusCommand,
+  TriggerCommand,
+  RegisterCommand,
+  CancelCommand,
+  RemoveCommand,
+  RegistryCommand,
+  InfoCommand,
+  UnregisterCommand,
+  RunsCommand,
+  LogsCommand,
+  ResumeCommand,
+  StopCommand,
+  NextCommand,
+  ValidateCommand,
+];
+
+/** `mxx-server [options]` is `mxx server [options]`: the same command on the default path. */
+class ServerDefaultCommand extends ServerCommand {
+  static override paths = [Command.Default];
+}
+
+/** Bare `mxx` / `mxx-client`: print the command list. */
+class UsageCommand extends MxxCommand {
+  static override paths = [Command.Default];
+  async run(): Promise<number> {
+    this.context.stdout.write(this.cli.usage(null));
+    return 0;
+  }
+}
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export interface CreateCliOptions {
+  /** @default true when stdout is a TTY and NO_COLOR is unset */
+  colors?: boolean;
+}
+
+export function createCli(binary: BinaryName, options: CreateCliOptions = {}): Cli<BaseContext> {
+  const cli = new Cli({
+    binaryLabel: binary === 'mxx-server' ? 'mxx scheduler server' : 'mxx scheduler',
+    binaryName: binary,
+    binaryVersion: version(),
+    enableColors: options.colors ?? false,
+  });
+  const commands: CommandClass[] =
+    binary === 'mxx-server'
+      ? [ServerDefaultCommand]
+      : binary === 'mxx-client'
+        ? [UsageCommand, ...CLIENT_COMMANDS]
+        : [UsageCommand, ServerCommand, ...CLIENT_COMMANDS];
+  for (const command of [...commands, Builtins.HelpCommand, Builtins.VersionCommand]) cli.register(command);
+  return cli;
+}
+
+/**
+ * Runs the CLI and resolves its exit code: 0 ok, 1 error answer, 2 usage error, 3 server unreachable.
+ * clipanion reports parse errors with exit 1 on stdout; we report them on stderr with exit 2.
+ */
+export async function runCli(binary: BinaryName, argv: string[], context: Partial<BaseContext> = {}): Promise<number> {
+  const stdout = (context.stdout ?? process.stdout) as NodeJS.WriteStream;
+  const env = context.env ?? process.env;
+  const colors = useColors(stdout, env);
+  const cli = createCli(binary, { colors });
+  const fullContext: BaseContext = {
+    ...Cli.defaultContext,
+    ...context,
+    env,
+    colorDepth: colors ? Math.max(stdout.getColorDepth?.() ?? 8, 8) : 1,
+  };
+  const args = binary === 'mxx-server' ? argv : hoistGlobalOptions(argv);
+  let command: Command<BaseContext>;
+  try {
+    command = cli.process(args, fullContext);
+  } catch (error) {
+    fullContext.stderr.write(cli.error(error as Error, { colored: colors }));
+    return EXIT_USAGE;
+  }
+  return cli.run(command, fullContext);
+}
+
+/** Entry point of the bin scripts. */
+export async function main(binary: BinaryName): Promise<void> {
+  // `mxx logs job | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+  process.exitCode = await runCli(binary, process.argv.slice(2));
+}
