@@ -201,6 +201,47 @@ describe('jobs API', () => {
     }
   });
 
+  it('warns about jobs whose fires coincide to the second, without refusing', async () => {
+    await server.call('/jobs', {
+      method: 'POST',
+      json: { job_id: 'hourly', config: { os: { cmd: 'true' } }, schedule: { trigger: 'cron', minute: 0 } },
+    });
+    const quarter = await server.call('/jobs', {
+      method: 'POST',
+      json: { job_id: 'quarter', config: { os: { cmd: 'true' } }, schedule: { trigger: 'cron', minute: '*/15' } },
+    });
+    expect(quarter.status).toBe(201);
+    expect(quarter.body.overlaps).toContain('hourly');
+    const offset = await server.call('/jobs', {
+      method: 'POST',
+      json: { job_id: 'offset', config: { os: { cmd: 'true' } }, schedule: { trigger: 'cron', minute: 7 } },
+    });
+    expect(offset.body.overlaps).toEqual([]);
+    for (const id of ['hourly', 'quarter', 'offset']) await server.call(`/registry/${id}`, { method: 'DELETE' });
+  });
+
+  it('streams a log live with follow=true until the run ends', async () => {
+    await server.call('/jobs', {
+      method: 'POST',
+      json: { job_id: 'talker', config: { os: { cmd: 'echo one; sleep 0.5; echo two; sleep 0.5; echo three' } } },
+    });
+    const { body } = await server.call('/jobs/talker/trigger', { method: 'POST' });
+    const response = await server.api(`/runs/${body.run_id}/log?follow=true`);
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    const arrivals: Array<[string, number]> = [];
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      arrivals.push([decoder.decode(value), Date.now()]);
+    }
+    expect(arrivals.map(([text]) => text).join('')).toBe('one\ntwo\nthree\n');
+    // Live: the first line arrived well before the run ended.
+    const record = (await server.call(`/runs/${body.run_id}`)).body;
+    expect(record.status).toBe('completed');
+    expect(Date.parse(record.ended_at) - arrivals[0]![1]).toBeGreaterThan(500);
+  });
+
   it('reports health', async () => {
     const { status, body } = await server.call('/health');
     expect(status).toBe(200);
