@@ -1,0 +1,73 @@
+/**
+ * The next fire of a cron plan in a time zone, with our DST rules (SPEC §3):
+ *
+ * - A wall-clock time that does not exist (spring forward) fires once, at the first instant after
+ *   the gap (Berlin 02:30 on 2026-03-29 → 03:00 CEST). Several such times collapse into that one
+ *   fire, and it is not repeated by a match at the gap's end.
+ * - A wall-clock time that occurs twice (fall back) fires once, at its first occurrence — for
+ *   every job, as SPEC §3 says: an hourly or every-5-minutes cron job does not fire again in the
+ *   repeated hour (Vixie cron would). An interval trigger is the way to keep a steady rhythm.
+ *
+ * croner 11 is the pattern engine, but run on a zone-less wall clock (`utcOffset: 0`, which is
+ * also ~15x faster than its Intl-based `timezone` mode), because its own zone
+ * handling differs: it skips gap times of every job with a list, range, step or wildcard in its
+ * time fields (`hour = "2,14"`, `minute = "*\/15", hour = 2` lose their 02:xx fires on the
+ * spring-forward day). Mapping wall times to instants is done here, segment by segment between
+ * the zone's offset transitions.
+ */
+import { Cron } from 'croner';
+import type { CronPlan } from './cron-fields.js';
+import { nextTransition, zoneOffset } from './zone.js';
+
+const DAY = 86_400_000;
+/** A search longer than this finds nothing (e.g. 30 February): give up rather than loop. */
+const MAX_STEPS = 20_000;
+
+/** Returns `next(after)`: the first fire instant strictly after `after`, or null if there is none. */
+export function createCronWalker(plan: CronPlan, timeZone: string): (after: number) => number | null {
+  const cron = new Cron(plan.pattern, { utcOffset: 0, mode: plan.pattern.split(' ').length === 7 ? '7-part' : '6-part', domAndDow: plan.domAndDow });
+
+  /** First matching wall-clock reading strictly after `wall` (whole seconds), honouring the day filter. */
+  function wallNext(wall: number): number | null {
+    let from = wall;
+    for (let i = 0; i < MAX_STEPS; i++) {
+      const hit = cron.nextRun(new Date(from));
+      if (!hit) return null;
+      if (!plan.dayFilter || plan.dayFilter(hit)) return hit.getTime();
+      from = Math.floor(hit.getTime() / DAY) * DAY + DAY - 1; // skip the rest of that day
+    }
+    return null;
+  }
+
+  /** The reading `wall` already happened at an earlier instant (second pass of a fall-back). */
+  function isRepeat(wall: number, instant: number): boolean {
+    const before = zoneOffset(timeZone, instant - 3 * 3_600_000);
+    return before > zoneOffset(timeZone, instant) && zoneOffset(timeZone, wall - before) === before;
+  }
+
+  return function next(after: number): number | null {
+    let t = after;
+    let inclusive = false; // after a transition, a match exactly at its wall time counts
+    for (let i = 0; i < MAX_STEPS; i++) {
+      const offset = zoneOffset(timeZone, t);
+      const wall = wallNext(t + offset - (inclusive ? 1 : 0));
+      if (wall === null) return null;
+      const candidate = wall - offset;
+      const transition = nextTransition(timeZone, t, candidate);
+      if (transition === null) {
+        if (isRepeat(wall, candidate)) {
+          [t, inclusive] = [candidate, false];
+          continue;
+        }
+        return candidate;
+      }
+      const newOffset = zoneOffset(timeZone, transition);
+      // Spring forward: readings in [transition + offset, transition + newOffset) do not exist.
+      if (newOffset > offset && wall < transition + newOffset) return transition;
+      // Fall back: resume after the repeated readings, so none of them fires twice.
+      t = newOffset < offset ? transition + (offset - newOffset) : transition;
+      inclusive = true;
+    }
+    return null;
+  };
+}
