@@ -21,10 +21,12 @@ export function catchUpMisfires(job: Job, history: History, now: number, logger:
   const registered = Date.parse(job.entry.registered_at);
   const from = Math.max(lastFire ? Date.parse(lastFire) : -Infinity, Number.isNaN(registered) ? now : registered);
   let first: number | null = null;
+  let beforeLast: number | null = null;
   let last: number | null = null;
   let count = 0;
   for (let t = job.schedule.next(from); t !== null && t <= now && count < MAX_WALK; t = job.schedule.next(t)) {
     first ??= t;
+    beforeLast = last;
     last = t;
     count++;
   }
@@ -36,8 +38,9 @@ export function catchUpMisfires(job: Job, history: History, now: number, logger:
     missed--;
   }
   if (missed > 0) {
-    const lastMissed = out.length > 0 ? 'the one before the last' : toIsoLocal(last);
-    const error = `${count >= MAX_WALK ? `at least ${missed}` : missed} fire(s) missed while the server was down (from ${toIsoLocal(first)} to ${lastMissed})`;
+    // The record carries the newest missed fire, so the next start counts on from there.
+    const lastMissed = out.length > 0 ? (beforeLast ?? first) : last;
+    const error = `${count >= MAX_WALK ? `at least ${missed}` : missed} fire(s) missed while the server was down (from ${toIsoLocal(first)} to ${toIsoLocal(lastMissed)})`;
     logger.warn(`job ${job.id}: ${error}`);
     out.unshift({
       kind: 'missed',
@@ -45,7 +48,7 @@ export function catchUpMisfires(job: Job, history: History, now: number, logger:
         run_id: createRunId(now),
         job_id: job.id,
         trigger: 'schedule',
-        scheduled_at: toIsoLocal(first),
+        scheduled_at: toIsoLocal(lastMissed),
         started_at: null,
         ended_at: toIsoLocal(now),
         status: 'missed',

@@ -214,10 +214,44 @@ describe('misfires after downtime', () => {
     expect(t(ran.scheduled_at)).toBe(registeredAt + 3 * hour);
     const missed = runs.find((r) => r.status === 'missed')!;
     expect(missed.error).toMatch(/^2 fire\(s\) missed/);
-    expect(t(missed.scheduled_at)).toBe(registeredAt + hour);
+    expect(t(missed.scheduled_at)).toBe(registeredAt + 2 * hour);
     const strict = sup.history.list('strict');
     expect(strict.map((r) => r.status)).toEqual(['missed']);
     expect(strict[0]!.error).toMatch(/^3 fire\(s\) missed/);
+    expect(t(strict[0]!.scheduled_at)).toBe(registeredAt + 3 * hour);
     expect(sup.status('strict').next_run_time).toBe(toIsoLocal(registeredAt + 4 * hour));
+  });
+
+  it('does not count the same missed fires again at the next start', async () => {
+    const hour = 3600_000;
+    const registeredAt = Date.now() - 2.5 * hour;
+    const write = async (dir: string): Promise<void> => {
+      await mkdir(join(dir, 'server'), { recursive: true });
+      await writeFile(
+        join(dir, 'server', 'registry.json'),
+        JSON.stringify({
+          version: 1,
+          entries: [
+            {
+              job_id: 'twice',
+              config: { os: { cmd: 'true' } },
+              schedule: { trigger: 'interval', hours: 1 },
+              source: 'api',
+              registered_at: toIsoLocal(registeredAt),
+              last_triggered: null,
+              execution_count: 0,
+              paused: false,
+            },
+          ],
+        }),
+      );
+    };
+    const first = await start({}, write);
+    expect(first.history.list('twice').map((r) => r.error)).toEqual([expect.stringMatching(/^2 fire\(s\) missed/)]);
+    await first.close();
+    const again = createSupervisor({ paths: resolvePaths({ home: home! }), logger: silentLogger, pool: { threads: 1 } });
+    supervisor = again;
+    await again.start();
+    expect(again.history.list('twice')).toHaveLength(1);
   });
 });
