@@ -541,7 +541,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     for (const job of this.jobs.values()) {
       if (filter === 'active' && job.active.size === 0) continue;
       if (filter === 'scheduled' && (!job.schedule || job.entry.paused)) continue;
-      out.push(jobStatusBody(job, this.history));
+      out.push(jobStatusBody(job, this.history, true));
     }
     return out;
   }

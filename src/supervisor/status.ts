@@ -17,10 +17,16 @@ function statusOf(job: Job, last: RunRecord | undefined): JobStatus {
   }
 }
 
-export function jobStatusBody(job: Job, history: History): JobStatusBody {
+/** `brief` leaves the output tail out of `last_run`: listings stay small with thousands of jobs. */
+export function jobStatusBody(job: Job, history: History, brief = false): JobStatusBody {
   const running = [...job.active.values()];
   // The run in progress describes the job best; otherwise the newest finished one.
-  const last = running.at(-1)?.record ?? history.latest(job.id);
+  const newest = running.at(-1)?.record ?? history.latest(job.id);
+  let last = newest;
+  if (brief && newest?.output_tail !== undefined) {
+    const { output_tail: _tail, ...rest } = newest;
+    last = rest;
+  }
   return {
     job_id: job.id,
     status: statusOf(job, last),

@@ -87,6 +87,10 @@ describe('jobs API', () => {
     const status = await server.call('/jobs/manual');
     expect(status.body).toMatchObject({ job_id: 'manual', status: 'completed', running: false, scheduled: false });
     expect(status.body.last_run.run_id).toBe(trig.body.run_id);
+    expect(status.body.last_run.output_tail).toBe('Manual task executed\n');
+    const listed = (await server.call('/jobs')).body.jobs.find((j: any) => j.job_id === 'manual');
+    expect(listed.last_run.run_id).toBe(trig.body.run_id);
+    expect(listed.last_run).not.toHaveProperty('output_tail');
     for (const key of ['next_run_time', 'start_time', 'end_time', 'error']) expect(status.body).toHaveProperty(key);
     const runs = await server.call('/jobs/manual/runs?limit=5');
     expect(runs.body.count).toBe(1);
