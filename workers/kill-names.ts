@@ -11,6 +11,14 @@ import { POLL_MS } from './kill-group.js';
 const isWindows = process.platform === 'win32';
 const isLinux = process.platform === 'linux';
 
+/** Never signalled: this process, and the server when we run inside its spawner process. */
+const spared = new Set<number>([process.pid]);
+
+/** `kill = "node"` must not take the server down with the app: spare `pid` too. */
+export function spareProcess(pid: number): void {
+  if (Number.isInteger(pid) && pid > 1) spared.add(pid);
+}
+
 /** Linux keeps 15 bytes of a process name in `comm`; longer names match on their first 15. */
 const COMM_LENGTH = 15;
 
@@ -36,10 +44,9 @@ export async function endNamedProcesses(names: readonly string[], graceMs: numbe
   signalAll(await alive(pids, isLinux), 'SIGKILL');
 }
 
-/** Never ourselves: `kill = "node"` must not take the server down with the app. */
 function signalAll(pids: readonly number[], signal: NodeJS.Signals): void {
   for (const pid of pids) {
-    if (pid === process.pid) continue;
+    if (spared.has(pid)) continue;
     try {
       process.kill(pid, signal);
     } catch {
@@ -53,7 +60,7 @@ async function findByComm(names: readonly string[]): Promise<number[]> {
   const entries = await readdir('/proc').catch(() => [] as string[]);
   const found = await Promise.all(
     entries.map(async (entry) => {
-      if (!/^\d+$/.test(entry) || Number(entry) === process.pid) return undefined;
+      if (!/^\d+$/.test(entry) || spared.has(Number(entry))) return undefined;
       const comm = await readFile(`/proc/${entry}/comm`, 'utf8').catch(() => '');
       return wanted.has(comm.trimEnd()) && (await isLinuxPidAlive(Number(entry))) ? Number(entry) : undefined;
     }),
@@ -66,7 +73,7 @@ async function findWithPgrep(names: readonly string[]): Promise<number[]> {
   return lists
     .flatMap((out) => out.split('\n'))
     .map(Number)
-    .filter((pid) => Number.isInteger(pid) && pid > 0 && pid !== process.pid);
+    .filter((pid) => Number.isInteger(pid) && pid > 0 && !spared.has(pid));
 }
 
 async function alive(pids: readonly number[], linux: boolean): Promise<number[]> {

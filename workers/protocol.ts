@@ -28,6 +28,12 @@ export interface RunRequest {
   logCapBytes: number;
   /** How many bytes of the output's end to keep for the run record. */
   tailBytes: number;
+  /**
+   * Who forks the command: this worker thread, or the thread's spawner process (a small helper
+   * whose fork stays cheap however big the server grows, and which ends its runs if the server
+   * dies). @default 'thread'
+   */
+  via?: 'thread' | 'spawner';
   /** This task's own channel: events go out on it, control messages come in. */
   port: MessagePort;
 }

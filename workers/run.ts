@@ -3,12 +3,21 @@
  * Events go out and control messages come in over the task's own MessagePort, never an
  * AbortSignal: aborting would terminate the thread and orphan the run's process group.
  */
-import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { PROTOCOL_VERSION, type RunControl, type RunRequest, type RunResult } from './protocol.js';
 import { notStarted } from './run-outcome.js';
 import { startRun, type RunningProcess } from './spawn-run.js';
+import { prestartSpawner, startRunInSpawner } from './spawner-client.js';
 
 export { startRun, OUTPUT_EVENT_INTERVAL_MS, type RunSpec, type RunningProcess } from './spawn-run.js';
+
+/** What the pool tells each thread when it starts it (piscina's `workerData`). */
+export interface RunWorkerData {
+  /** The pool's default way of forking; with 'spawner', the thread starts its spawner at once. */
+  via?: RunRequest['via'];
+}
+
+if ((workerData as RunWorkerData | null | undefined)?.via === 'spawner') prestartSpawner();
 
 export default async function run(request: RunRequest): Promise<RunResult> {
   const { port, v, ...spec } = request;
@@ -16,9 +25,11 @@ export default async function run(request: RunRequest): Promise<RunResult> {
     if (v !== PROTOCOL_VERSION) {
       return notStarted(spec.runId, null, `protocol version ${String(v)} is not spoken by this worker (${PROTOCOL_VERSION})`);
     }
-    const running = startRun(spec, (event) => port.postMessage(event));
+    const start = spec.via === 'spawner' ? startRunInSpawner : startRun;
+    const running = start(spec, (event) => port.postMessage(event));
     // A stop sent before this task left piscina's queue is already waiting: take it before the
-    // spawn (startRun spawns only after its first await), so the command never starts.
+    // spawn (startRun spawns only after its first await; a spawner gets the run and the stop in
+    // one write), so the command never starts.
     drainControl(port, running);
     port.on('message', (message: unknown) => applyControl(message, running));
     return await running.result;

@@ -28,8 +28,10 @@ afterAll(async () => {
   expect(stillThere).toEqual([]);
 });
 
-function pool(options: Parameters<typeof createPool>[0]): ExecutionPool {
-  const created = createPool(options);
+type Via = NonNullable<NonNullable<Parameters<typeof createPool>[0]>['spawner']>;
+
+function pool(spawner: Via, options: Parameters<typeof createPool>[0]): ExecutionPool {
+  const created = createPool({ spawner, ...options });
   pools.push(created);
   return created;
 }
@@ -59,9 +61,10 @@ function firstStarted(events: RunEvent[]): Promise<number> {
   });
 }
 
-describe('execution pool', () => {
+// Both ways of forking: from the worker threads, and from each thread's spawner process.
+describe.each(['thread', 'spawner'] as const)('execution pool (fork from %s)', (via) => {
   it('delivers started with a live pid, and every event before the result', async () => {
-    const runs = pool({ threads: 1 });
+    const runs = pool(via, { threads: 1 });
     expect(runs.threads).toBe(1);
     const events: RunEvent[] = [];
     let aliveAtStart = false;
@@ -77,19 +80,19 @@ describe('execution pool', () => {
   });
 
   it('runs 200 sleeps at once on 2 threads: concurrency is not the thread count', async () => {
-    const runs = pool({ threads: 2, concurrentTasksPerWorker: 100 });
+    const runs = pool(via, { threads: 2, concurrentTasksPerWorker: 100 });
     const events: RunEvent[] = [];
     const begin = performance.now();
     const handles = Array.from({ length: 200 }, () => runs.run(request('sleep 1'), track(events)));
     const results = await Promise.all(handles.map((handle) => handle.result));
     const took = performance.now() - begin;
-    console.log(`200 × sleep 1 on 2 threads: ${Math.round(took)} ms`);
+    console.log(`200 × sleep 1 on 2 threads (${via}): ${Math.round(took)} ms`);
     expect(results.map((result) => result.status)).toEqual(Array(200).fill('completed'));
     expect(took).toBeLessThan(5_000);
   });
 
   it('stop through the handle cancels the run and ends its group', async () => {
-    const runs = pool({ threads: 1 });
+    const runs = pool(via, { threads: 1 });
     const events: RunEvent[] = [];
     const handle = runs.run(request('sleep 30 & sleep 30'), track(events));
     const pid = await firstStarted(events);
@@ -100,7 +103,7 @@ describe('execution pool', () => {
   });
 
   it('a stop before the task starts means the command never runs', async () => {
-    const runs = pool({ threads: 1 });
+    const runs = pool(via, { threads: 1 });
     const events: RunEvent[] = [];
     const handle = runs.run(request('sleep 30'), track(events));
     handle.stop('replaced');
@@ -110,7 +113,7 @@ describe('execution pool', () => {
   });
 
   it('when a worker thread dies mid-run, the pool kills the group and reports failed', async () => {
-    const runs = pool({ threads: 1, workerFile: `${root}fixtures/scripts/crash-worker.mjs` });
+    const runs = pool(via, { threads: 1, workerFile: `${root}fixtures/scripts/crash-worker.mjs` });
     const events: RunEvent[] = [];
     const result = await runs.run(request('unused'), track(events)).result;
     const pid = events[0]?.type === 'started' ? events[0].pid : -1;
@@ -119,7 +122,7 @@ describe('execution pool', () => {
   });
 
   it('close() with runs in flight kills their groups and settles them', async () => {
-    const runs = createPool({ threads: 2 });
+    const runs = createPool({ threads: 2, spawner: via });
     const events: RunEvent[] = [];
     const handles = [runs.run(request('sleep 30 & sleep 30'), track(events)), runs.run(request(['sleep', '30']), track(events))];
     while (events.filter((event) => event.type === 'started').length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -134,7 +137,7 @@ describe('execution pool', () => {
   it('a process that uses and closes a pool exits by itself (no thread or port left)', async () => {
     const script = `
       import { createPool } from ${JSON.stringify(`${root}dist/src/pool.js`)};
-      const pool = createPool({ threads: 2 });
+      const pool = createPool({ threads: 2, spawner: '${via}' });
       const base = { jobId: 'j', env: process.env, graceMs: 500, logCapBytes: 1000, tailBytes: 100 };
       const a = pool.run({ ...base, runId: 'a', cmd: 'echo a', logPath: ${JSON.stringify(join(dir, 'exit-a.log'))} }, () => {});
       const b = pool.run({ ...base, runId: 'b', cmd: 'sleep 30', logPath: ${JSON.stringify(join(dir, 'exit-b.log'))} }, () => {});

@@ -1,5 +1,6 @@
 /** Shutdown, restart and crash recovery, checked with the OS. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,15 @@ function serverProcess(home: string): Promise<{ child: ChildProcess; url: string
     child.stderr!.on('data', onData);
     void exited.then((code) => reject(new Error(`server exited (${code}) before listening:\n${output}`)));
   });
+}
+
+/** The parent pid of a process, from the OS. */
+function parentPid(pid: number): number {
+  if (process.platform === 'linux') {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  }
+  return Number(execFileSync('ps', ['-o', 'ppid=', '-p', String(pid)], { encoding: 'utf8' }).trim());
 }
 
 async function post(url: string, path: string, json?: unknown): Promise<any> {
@@ -121,24 +131,53 @@ describe('server lifecycle', () => {
     }
   });
 
-  it('after a crash, the run in progress becomes interrupted and its leftover process is ended', async () => {
+  it('after a crash (SIGKILL), the spawner ends the run at once and the next start marks it interrupted', async () => {
+    const home = await createHome();
+    try {
+      const { child, url, exited } = await serverProcess(home);
+      await post(url, '/jobs', { job_id: 'crashy', config: { os: { cmd: 'sleep 120' }, lifetime: { grace: 1 } } });
+      const trig = await post(url, '/jobs/crashy/trigger');
+      const pid = await waitFor(async () => (await get(url, `/runs/${trig.run_id}`)).pid as number, 5000, 'pid');
+      await new Promise((r) => setTimeout(r, 300)); // let the history reach the disk
+      child.kill('SIGKILL');
+      await exited;
+      expect(await waitPidGone(pid, 5000)).toBe(true);
+      const second = await startTestServer({ home });
+      try {
+        const run = (await second.call(`/runs/${trig.run_id}`)).body;
+        expect(run.status).toBe('interrupted');
+        expect(run.error).toMatch(/server stopped/);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it('when the whole supervision died with the server, the next start ends the leftover process', async () => {
     const home = await createHome();
     try {
       const { child, url, exited } = await serverProcess(home);
       await post(url, '/jobs', { job_id: 'orphan', config: { os: { cmd: 'sleep 120' } } });
       const trig = await post(url, '/jobs/orphan/trigger');
       const pid = await waitFor(async () => (await get(url, `/runs/${trig.run_id}`)).pid as number, 5000, 'pid');
-      // Give the history a moment to reach the disk, as it would in a long-running server.
       await new Promise((r) => setTimeout(r, 300));
+      // Freeze the process that spawned the run so it cannot react, then kill it with the server:
+      // as if the machine had killed everything but the run.
+      const parent = parentPid(pid);
+      expect(parent).not.toBe(child.pid);
+      process.kill(parent, 'SIGSTOP');
       child.kill('SIGKILL');
       await exited;
-      expect(isPidAlive(pid)).toBe(true); // the crash left it behind…
+      process.kill(parent, 'SIGKILL');
+      expect(await waitPidGone(parent, 3000)).toBe(true);
+      expect(isPidAlive(pid)).toBe(true); // left behind…
       const second = await startTestServer({ home });
       try {
-        expect(await waitPidGone(pid, 3000)).toBe(true); // …and the next start ends it
+        expect(await waitPidGone(pid, 3000)).toBe(true); // …and ended by the next start
         const run = (await second.call(`/runs/${trig.run_id}`)).body;
         expect(run.status).toBe('interrupted');
-        expect(run.error).toMatch(/server stopped/);
         expect((await second.call('/jobs/orphan')).body.status).toBe('interrupted');
       } finally {
         await second.close();
