@@ -1,0 +1,225 @@
+/**
+ * From a fire to a recorded run: the overlap decision, the queued fire, replacement, the hand-off
+ * to the concurrency gate, retries, and the run's final record.
+ */
+import type { History } from '../history.js';
+import type { ExecutionPool } from '../pool.js';
+import { runLogFile, type MxxPaths } from '../paths.js';
+import { toIsoLocal, type RunRecord } from '../records.js';
+import type { RunResult, StopReason } from '../../workers/protocol.js';
+import type { RunCounters } from './counters.js';
+import { Dispatcher } from './dispatch.js';
+import type { JobTable } from './job-table.js';
+import { applyResult, endUnlaunched } from './outcome.js';
+import { decideOverlap } from './policy.js';
+import { createRunId } from './run-id.js';
+import type { ActiveRun, FireRequest, Job } from './types.js';
+
+export type FireOutcome =
+  | { kind: 'started' | 'queued'; run: ActiveRun }
+  | { kind: 'skipped'; reason: string };
+
+export interface RunEngineOptions {
+  paths: MxxPaths;
+  pool: ExecutionPool;
+  table: JobTable;
+  history: History;
+  counters: RunCounters;
+  maxConcurrency: number;
+  logCapBytes: number;
+  tailBytes: number;
+  onOutput(run: ActiveRun): void;
+  /** Every record that reached a final state (runs, skips, misses). */
+  onEnded(record: RunRecord): void;
+  /** A job's run ended and it may prune its logs. */
+  onJobRunEnded(job: Job): void;
+}
+
+const RETRYABLE = new Set(['failed', 'timed_out']);
+
+export function newRecord(job: Job, request: FireRequest, runId = createRunId()): RunRecord {
+  return {
+    run_id: runId,
+    job_id: job.id,
+    trigger: request.trigger,
+    scheduled_at: request.scheduledAt === null ? null : toIsoLocal(request.scheduledAt),
+    started_at: null,
+    ended_at: null,
+    status: 'running',
+    exit_code: null,
+    signal: null,
+    pid: null,
+    duration_ms: null,
+    error: null,
+    attempt: request.attempt,
+  };
+}
+
+export class RunEngine {
+  /** Runs accepted and not yet ended (in the gate, in the pool, or queued behind a run). */
+  readonly runs = new Map<string, ActiveRun>();
+  private readonly dispatcher: Dispatcher;
+  private closing = false;
+
+  constructor(private readonly options: RunEngineOptions) {
+    this.dispatcher = new Dispatcher({
+      pool: options.pool,
+      maxConcurrency: options.maxConcurrency,
+      logCapBytes: options.logCapBytes,
+      tailBytes: options.tailBytes,
+      logPath: (run) => runLogFile(options.paths, run.jobId, run.runId),
+      onStarted: (run) => this.record(run.record),
+      onOutput: (run) => options.onOutput(run),
+      onEnded: (run, result, reason) => this.onRunEnded(run, result, reason),
+    });
+  }
+
+  get queued(): number {
+    return this.dispatcher.queued;
+  }
+
+  /** Applies the overlap policy to one fire; starts, queues or records a skip. */
+  fire(job: Job, request: FireRequest): FireOutcome {
+    const decision = decideOverlap(job, this.options.table.groupRuns(job));
+    switch (decision.action) {
+      case 'start':
+        return { kind: 'started', run: this.start(job, this.newRun(job, request)) };
+      case 'queue': {
+        const run = this.newRun(job, request);
+        run.record.status = 'queued';
+        job.pending = run;
+        this.runs.set(run.runId, run);
+        this.record(run.record);
+        return { kind: 'queued', run };
+      }
+      case 'replace': {
+        const run = this.newRun(job, request);
+        this.accept(job, run);
+        for (const victim of decision.victims) this.stop(victim, 'replaced', run.runId);
+        void Promise.all(decision.victims.map((v) => v.done)).then(() => {
+          if (run.stopReason) this.endUnlaunched(run, run.stopReason, 'stopped before it started');
+          else if (this.closing) this.endUnlaunched(run, 'shutdown', 'the server shut down before it started');
+          else this.submit(job, run);
+        });
+        return { kind: 'started', run };
+      }
+      case 'skip':
+        if (request.trigger !== 'manual') {
+          this.recordEnded({ ...newRecord(job, request), status: 'skipped', ended_at: toIsoLocal(Date.now()), error: decision.reason });
+        }
+        return { kind: 'skipped', reason: decision.reason };
+    }
+  }
+
+  /** Stops a run wherever it is: queued behind another run, waiting for a slot, or running. */
+  stop(run: ActiveRun, reason: StopReason, replacedBy?: string): void {
+    if (replacedBy) run.record.error = `replaced by run ${replacedBy}`;
+    if (this.options.table.get(run.jobId)?.pending === run) {
+      this.endUnlaunched(run, reason, 'stopped while queued');
+      return;
+    }
+    run.stopReason ??= reason;
+    this.dispatcher.stop(run, reason);
+  }
+
+  /** A record that is final as it is written (skipped, missed, interrupted). */
+  recordEnded(record: RunRecord): void {
+    this.record(record);
+    this.options.onEnded(record);
+  }
+
+  /** Stops everything and resolves when every run has ended. No new run starts after this. */
+  async shutdown(): Promise<void> {
+    this.closing = true;
+    this.dispatcher.drainWaiting('shutdown');
+    const runs = [...this.runs.values()];
+    for (const run of runs) this.stop(run, 'shutdown');
+    await Promise.all(runs.map((run) => run.done));
+  }
+
+  private newRun(job: Job, request: FireRequest): ActiveRun {
+    const record = newRecord(job, request);
+    let resolveDone!: () => void;
+    const done = new Promise<void>((resolve) => (resolveDone = resolve));
+    return { runId: record.run_id, jobId: job.id, record, request, outputBytes: 0, done, resolveDone };
+  }
+
+  private start(job: Job, run: ActiveRun): ActiveRun {
+    this.accept(job, run);
+    this.submit(job, run);
+    return run;
+  }
+
+  private accept(job: Job, run: ActiveRun): void {
+    job.active.set(run.runId, run);
+    this.runs.set(run.runId, run);
+    job.entry.execution_count++;
+    job.entry.last_triggered = toIsoLocal(Date.now());
+    this.options.counters.markDirty(job.id);
+  }
+
+  private submit(job: Job, run: ActiveRun): void {
+    run.record.status = 'running';
+    if (this.dispatcher.submit(run, job.def)) run.record.status = 'queued';
+    this.record(run.record);
+  }
+
+  private record(record: RunRecord): void {
+    this.options.history.record(record, this.options.table.keepFor(record.job_id));
+  }
+
+  private onRunEnded(run: ActiveRun, result: RunResult | null, reason?: StopReason): void {
+    if (result === null) {
+      this.endUnlaunched(run, reason ?? 'cancelled', 'stopped while waiting for a free slot');
+      return;
+    }
+    const replacedBy = run.record.error?.startsWith('replaced by run ') ? run.record.error.slice(16) : undefined;
+    this.finish(run, applyResult(run.record, result, replacedBy));
+    const job = this.options.table.get(run.jobId);
+    if (job && !this.closing && RETRYABLE.has(result.status) && run.request.attempt < job.def.policy.retries) {
+      this.scheduleRetry(job, run.request.attempt);
+    }
+  }
+
+  private scheduleRetry(job: Job, attempt: number): void {
+    const delay = job.def.policy.retry_delay * 1000 * 2 ** attempt;
+    const timer = setTimeout(() => {
+      job.retryTimers.delete(timer);
+      if (this.options.table.get(job.id) === job && !this.closing) {
+        this.fire(job, { trigger: 'retry', scheduledAt: Date.now(), attempt: attempt + 1 });
+      }
+    }, delay);
+    job.retryTimers.add(timer);
+  }
+
+  private endUnlaunched(run: ActiveRun, reason: StopReason, error: string): void {
+    const status = reason === 'shutdown' ? 'interrupted' : 'cancelled';
+    this.finish(run, endUnlaunched(run.record, status, error, Date.now()));
+  }
+
+  private finish(run: ActiveRun, record: RunRecord): void {
+    run.record = record;
+    const job = this.options.table.get(run.jobId);
+    if (job?.pending === run) job.pending = null;
+    job?.active.delete(run.runId);
+    this.runs.delete(run.runId);
+    this.record(record);
+    run.resolveDone();
+    this.options.onEnded(record);
+    if (job && !this.closing) {
+      setImmediate(() => this.startPending(job));
+      this.options.onJobRunEnded(job);
+    }
+  }
+
+  /** After a run ends: the job's queued fire, then its group's, may start now. */
+  private startPending(job: Job): void {
+    const { table } = this.options;
+    for (const candidate of table.withGroup(job)) {
+      const pending = candidate.pending;
+      if (!pending || candidate.active.size > 0 || table.groupRuns(candidate).length > 0) continue;
+      candidate.pending = null;
+      this.start(candidate, pending);
+    }
+  }
+}

@@ -1,0 +1,30 @@
+/** Arming a job's next fire on the wall clock, with its jitter. */
+import type { Job } from './types.js';
+import { setWallTimer } from './wall-timer.js';
+
+/** `onFire(job, nominal, planned)`: nominal is the schedule's instant, planned adds the jitter. */
+export type FireHandler = (job: Job, nominal: number, planned: number) => void;
+
+/** Arms the first fire strictly after `after`; nothing for on-demand, paused or exhausted jobs. */
+export function armJob(job: Job, onFire: FireHandler, after = Date.now()): void {
+  disarmJob(job, false);
+  if (!job.schedule || job.entry.paused) return;
+  const next = job.schedule.next(after);
+  if (next === null) return;
+  const jitter = job.def.schedule?.jitter ? Math.random() * job.def.schedule.jitter * 1000 : 0;
+  job.nextFire = next;
+  job.timer = setWallTimer(next + jitter, () => {
+    job.timer = null;
+    onFire(job, next, next + jitter);
+  });
+}
+
+export function disarmJob(job: Job, retriesToo: boolean): void {
+  job.timer?.cancel();
+  job.timer = null;
+  job.nextFire = null;
+  if (retriesToo) {
+    for (const timer of job.retryTimers) clearTimeout(timer);
+    job.retryTimers.clear();
+  }
+}
