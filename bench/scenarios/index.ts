@@ -1,0 +1,25 @@
+/** The scenarios of the benchmark issue, in its order. */
+import type { Scenario } from '../lib/scenario.js';
+import { firePrecision } from './01-fire-precision.js';
+import { saturation } from './02-saturation.js';
+import { registrySize } from './03-registry-size.js';
+import { triggerThroughput } from './04-trigger-throughput.js';
+import { poolOverhead } from './05-pool-overhead.js';
+import { overlap } from './06-overlap.js';
+import { concurrency } from './07-concurrency.js';
+import { api } from './08-api.js';
+import { memoryStartup } from './09-memory-startup.js';
+import { lifetimePrecision } from './10-lifetime.js';
+
+export const SCENARIOS: Scenario[] = [
+  firePrecision,
+  saturation,
+  registrySize,
+  triggerThroughput,
+  poolOverhead,
+  overlap,
+  concurrency,
+  api,
+  memoryStartup,
+  lifetimePrecision,
+];
