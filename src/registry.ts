@@ -66,7 +66,10 @@ export function createRegistry(options: RegistryOptions): Registry {
   let refusal: MxxError | undefined;
 
   function serialize(): string {
-    return `${JSON.stringify({ version: REGISTRY_VERSION, entries: [...entries.values()] }, null, 2)}\n`;
+    // One entry per line: still readable and diffable, without pretty-printing every nested key
+    // (that doubled the cost of rewriting a registry of thousands of jobs).
+    const lines = [...entries.values()].map((entry) => JSON.stringify(entry));
+    return `{"version":${REGISTRY_VERSION},"entries":[\n${lines.join(',\n')}\n]}\n`;
   }
 
   function settle(target: number, error?: unknown): void {

@@ -14,7 +14,10 @@ export interface RunRequest {
   /** A string runs through `/bin/sh -c`; an array runs without a shell. */
   cmd: string | string[];
   cwd?: string;
-  /** The full environment of the process (the supervisor merges process.env, job env and MXX_*). */
+  /**
+   * Added to the environment the server started with: the job's `env` and MXX_*. Sending only
+   * these (not a copy of process.env per run) keeps each dispatch small.
+   */
   env: Record<string, string>;
   /** Time limit in ms; absent = none. */
   lifetimeMs?: number;

@@ -169,7 +169,13 @@ export function startRun(spec: RunSpec, emit: (event: RunEvent) => void): Runnin
 
 function spawnCommand(cmd: string | string[], cwd: string | undefined, env: Record<string, string>): ChildProcess {
   // detached: the run gets its own process group, so the whole tree can be signalled as one.
-  const options: SpawnOptions = { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true };
+  const options: SpawnOptions = {
+    cwd,
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    windowsHide: true,
+  };
   if (typeof cmd !== 'string') {
     const [program, ...args] = cmd;
     if (program === undefined || program === '') throw new Error('the command is empty');

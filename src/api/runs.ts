@@ -41,19 +41,27 @@ export function registerRunRoutes(app: Routes, supervisor: Supervisor): void {
  * the source of truth, so nothing is lost between reads.
  */
 function followLog(supervisor: Supervisor, runId: string, path: string, abort: AbortSignal): ReadableStream<Uint8Array> {
+  // A nudge that lands while the file is being read must not be lost: it is remembered.
+  let nudged = false;
   let wake: (() => void) | null = null;
   const nudge = (run: { runId: string } | { run_id: string }): void => {
-    if (('runId' in run ? run.runId : run.run_id) === runId) wake?.();
+    if (('runId' in run ? run.runId : run.run_id) !== runId) return;
+    nudged = true;
+    wake?.();
   };
   return new ReadableStream<Uint8Array>({
     async start(controller) {
       supervisor.on('run-output', nudge);
       supervisor.on('run-end', nudge);
-      abort.addEventListener('abort', () => wake?.());
+      abort.addEventListener('abort', () => {
+        nudged = true;
+        wake?.();
+      });
       let position = 0;
       const buffer = Buffer.alloc(CHUNK);
       try {
         for (;;) {
+          nudged = false;
           const ended = !supervisor.activeRun(runId);
           const file = await open(path, 'r').catch(() => null);
           if (file) {
@@ -69,6 +77,7 @@ function followLog(supervisor: Supervisor, runId: string, path: string, abort: A
             }
           }
           if (ended || abort.aborted) break;
+          if (nudged) continue;
           // Wait for output, the run's end, or a slow poll as a backstop.
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, 500);

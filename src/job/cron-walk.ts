@@ -23,9 +23,25 @@ const DAY = 86_400_000;
 /** A search longer than this finds nothing (e.g. 30 February): give up rather than loop. */
 const MAX_STEPS = 20_000;
 
+/**
+ * A croner instance holds ~80 KB of lookup arrays: one per distinct pattern, not one per job, or
+ * 10 000 jobs take a gigabyte. `nextRun(date)` keeps no state between calls, so sharing is safe.
+ */
+const crons = new Map<string, Cron>();
+
+function sharedCron(plan: CronPlan): Cron {
+  const key = `${plan.domAndDow ? 'and' : 'or'} ${plan.pattern}`;
+  let cron = crons.get(key);
+  if (!cron) {
+    cron = new Cron(plan.pattern, { utcOffset: 0, mode: plan.pattern.split(' ').length === 7 ? '7-part' : '6-part', domAndDow: plan.domAndDow });
+    crons.set(key, cron);
+  }
+  return cron;
+}
+
 /** Returns `next(after)`: the first fire instant strictly after `after`, or null if there is none. */
 export function createCronWalker(plan: CronPlan, timeZone: string): (after: number) => number | null {
-  const cron = new Cron(plan.pattern, { utcOffset: 0, mode: plan.pattern.split(' ').length === 7 ? '7-part' : '6-part', domAndDow: plan.domAndDow });
+  const cron = sharedCron(plan);
 
   /** First matching wall-clock reading strictly after `wall` (whole seconds), honouring the day filter. */
   function wallNext(wall: number): number | null {

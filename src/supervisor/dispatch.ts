@@ -81,7 +81,6 @@ export class Dispatcher {
         cmd: def.os.cmd,
         ...(def.os.cwd === undefined ? {} : { cwd: def.os.cwd }),
         env: {
-          ...(process.env as Record<string, string>),
           ...def.os.env,
           MXX_JOB_ID: run.jobId,
           MXX_RUN_ID: run.runId,

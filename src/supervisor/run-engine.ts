@@ -160,8 +160,12 @@ export class RunEngine {
 
   private submit(job: Job, run: ActiveRun): void {
     run.record.status = 'running';
-    if (this.dispatcher.submit(run, job.def)) run.record.status = 'queued';
-    this.record(run.record);
+    // A run that goes straight to the pool is written when it has started (with its pid) and
+    // when it ends; one that waits for a slot is written now, so a crash still shows it.
+    if (this.dispatcher.submit(run, job.def)) {
+      run.record.status = 'queued';
+      this.record(run.record);
+    }
   }
 
   private record(record: RunRecord): void {
