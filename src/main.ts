@@ -88,25 +88,37 @@ function isLoopbackBind(host: string): boolean {
   return host === 'localhost' || host.startsWith('127.') || host === '::1';
 }
 
-/** startServer plus SIGINT/SIGTERM handling, for the `server` command. Resolves when the server has shut down. */
+/**
+ * startServer plus SIGINT/SIGTERM handling, for the `server` command. Resolves when the server
+ * has shut down. The handlers are installed before start-up, so a signal that arrives while
+ * jobs are loading still shuts down gracefully (once the start has finished).
+ */
 export async function runServer(options: StartOptions = {}): Promise<void> {
-  const server = await startServer(options);
-  const logger = server.supervisor.logger;
-  await new Promise<void>((resolve) => {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      signals++;
-      if (signals > 1) {
-        logger.warn(`second ${signal}: exiting now`);
-        process.exit(130);
-      }
-      logger.info(`${signal} received: stopping runs and shutting down (send it again to force)`);
-      server.close().then(resolve, (error: unknown) => {
-        logger.error('shutdown failed', { error: error instanceof Error ? error : String(error) });
-        resolve();
-      });
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  let signals = 0;
+  let requested: (signal: NodeJS.Signals) => void = () => {};
+  const stopRequested = new Promise<NodeJS.Signals>((resolve) => (requested = resolve));
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) {
+      process.stderr.write(`second ${signal}: exiting now\n`);
+      process.exit(130);
+    }
+    requested(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const server = await startServer(options);
+    const logger = server.supervisor.logger;
+    const signal = await stopRequested;
+    logger.info(`${signal} received: stopping runs and shutting down (send it again to force)`);
+    try {
+      await server.close();
+    } catch (error) {
+      logger.error('shutdown failed', { error: error instanceof Error ? error : String(error) });
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
