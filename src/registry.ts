@@ -65,10 +65,18 @@ export function createRegistry(options: RegistryOptions): Registry {
   let waiters: Waiter[] = [];
   let refusal: MxxError | undefined;
 
+  // Stored entries are replaced, never changed in place (set copies, update builds a new one), so
+  // each one's JSON can be kept: a rewrite of thousands of entries re-encodes only the changed ones.
+  const lines_ = new WeakMap<RegistryEntry, string>();
+
   function serialize(): string {
     // One entry per line: still readable and diffable, without pretty-printing every nested key
     // (that doubled the cost of rewriting a registry of thousands of jobs).
-    const lines = [...entries.values()].map((entry) => JSON.stringify(entry));
+    const lines = [...entries.values()].map((entry) => {
+      let line = lines_.get(entry);
+      if (line === undefined) lines_.set(entry, (line = JSON.stringify(entry)));
+      return line;
+    });
     return `{"version":${REGISTRY_VERSION},"entries":[\n${lines.join(',\n')}\n]}\n`;
   }
 

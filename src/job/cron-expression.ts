@@ -1,5 +1,5 @@
 /** Cron in expression form (`cron = "*\/5 * * * *"`): standard (Vixie) meaning, validated by croner. */
-import { Cron } from 'croner';
+import { sharedCron } from './cron-walk.js';
 import type { CronPlan } from './cron-fields.js';
 
 const NICKNAMES: Record<string, string> = {
@@ -28,11 +28,12 @@ export function planExpressionCron(expression: string): CronPlan {
   }
   const full = parts.length === 5 ? ['0', ...parts] : parts;
   const pattern = full.join(' ');
+  const plan: CronPlan = { pattern, domAndDow: false };
   try {
-    // Only to validate: croner runs on a zone-less wall clock here (UTC); cron-walk.ts maps to the zone.
-    new Cron(pattern, { utcOffset: 0, mode: '6-part' });
+    // Validates it, and keeps the (shared) croner instance the walker will use.
+    sharedCron(plan);
   } catch (error) {
     throw new Error(`is not a valid cron expression, got ${JSON.stringify(text)} (${String((error as Error).message).replace(/^CronPattern: /, '')})`);
   }
-  return { pattern, domAndDow: false };
+  return plan;
 }

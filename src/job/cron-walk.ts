@@ -29,7 +29,7 @@ const MAX_STEPS = 20_000;
  */
 const crons = new Map<string, Cron>();
 
-function sharedCron(plan: CronPlan): Cron {
+export function sharedCron(plan: CronPlan): Cron {
   const key = `${plan.domAndDow ? 'and' : 'or'} ${plan.pattern}`;
   let cron = crons.get(key);
   if (!cron) {

@@ -35,15 +35,12 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 
 /** The machine's IANA zone (`TZ` or the system setting); UTC when Intl cannot tell. */
 export function machineTimeZone(): string {
-  // A new Intl.DateTimeFormat costs ~0.1 ms; every job asks twice. TZ may change in tests.
-  const tz = process.env.TZ;
-  if (machineZone === null || machineZone.tz !== tz) {
-    machineZone = { tz, zone: Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC' };
-  }
-  return machineZone.zone;
+  // A new Intl.DateTimeFormat costs ~0.1 ms and every job asks twice; the zone is read once.
+  machineZone ??= Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC';
+  return machineZone;
 }
 
-let machineZone: { tz: string | undefined; zone: string } | null = null;
+let machineZone: string | null = null;
 
 /** Whether `Intl` knows the zone (IANA names like `Europe/Berlin`, `UTC`). */
 export function isValidTimeZone(timeZone: string): boolean {

@@ -110,7 +110,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     await this.markInterrupted();
     for (const entry of this.registry.list()) {
       try {
-        this.table.install(this.definitionOf(entry), entry);
+        // A copy: the job's entry changes in place (counters), the registry's only through update().
+        this.table.install(this.definitionOf(entry), { ...entry });
       } catch (error) {
         this.logger.error(`registry entry ${entry.job_id} is not a valid job; it stays registered but is not armed`, {
           error: error instanceof Error ? error.message : String(error),
