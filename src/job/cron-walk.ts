@@ -29,11 +29,22 @@ const MAX_STEPS = 20_000;
  */
 const crons = new Map<string, Cron>();
 
+/**
+ * croner 11 keeps a 10 000-slot year table (80 KB) even for `*` years, and reads it only when the
+ * year is restricted (every use is guarded by `starYear`). With a thousand distinct daily times
+ * those tables were most of the server's memory; an empty one is equivalent.
+ */
+function dropUnusedYearTable(cron: Cron): void {
+  const pattern = (cron as unknown as { _states?: { pattern?: { starYear?: boolean; year?: number[] } } })._states?.pattern;
+  if (pattern?.starYear === true && Array.isArray(pattern.year)) pattern.year = [];
+}
+
 export function sharedCron(plan: CronPlan): Cron {
   const key = `${plan.domAndDow ? 'and' : 'or'} ${plan.pattern}`;
   let cron = crons.get(key);
   if (!cron) {
     cron = new Cron(plan.pattern, { utcOffset: 0, mode: plan.pattern.split(' ').length === 7 ? '7-part' : '6-part', domAndDow: plan.domAndDow });
+    dropUnusedYearTable(cron);
     crons.set(key, cron);
   }
   return cron;
