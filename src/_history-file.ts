@@ -3,11 +3,17 @@
  * interleave or reorder. Appends made in the same tick share one write; a file that has grown past its
  * limit is rewritten atomically from the in-memory snapshot instead of being appended to.
  */
-import { appendFile, mkdir, rm } from 'node:fs/promises';
+import { appendFile, mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
 import { MxxError } from './errors.js';
 import type { Logger } from './logger.js';
+
+/** Open history files across all jobs (each busy job keeps one); past it, batches open their own. */
+const MAX_OPEN_HANDLES = 256;
+/** A job that wrote nothing for this long closes its file. */
+const HANDLE_IDLE_MS = 5_000;
+const openHandles = { count: 0 };
 
 export interface JobFileOptions {
   file: string;
@@ -57,10 +63,37 @@ export function createJobFile(options: JobFileOptions): JobFile {
    * has them; a torn last line is skipped on load), and an fsync per batch cost up to three disk
    * flushes per run. A power loss may lose the newest lines. Compactions are fsynced and renamed.
    */
+  let handle: FileHandle | null = null;
+  let idleTimer: NodeJS.Timeout | null = null;
+
   async function appendText(text: string): Promise<void> {
     if (!dirReady) await mkdir(dirname(file), { recursive: true });
     dirReady = true;
-    await appendFile(file, text, { mode: 0o600 });
+    if (idleTimer) clearTimeout(idleTimer);
+    // A busy job keeps its file open (an open and a close per batch cost more than the write);
+    // an idle one lets it go, and past the cap a batch opens and closes the file itself.
+    if (handle === null && openHandles.count < MAX_OPEN_HANDLES) {
+      handle = await open(file, 'a', 0o600);
+      openHandles.count++;
+    }
+    if (handle === null) {
+      await appendFile(file, text, { mode: 0o600 });
+      return;
+    }
+    await handle.write(text);
+    idleTimer = setTimeout(() => void closeHandle(), HANDLE_IDLE_MS);
+    idleTimer.unref();
+  }
+
+  /** Before a rewrite or removal: a handle would keep writing to the replaced file. */
+  async function closeHandle(): Promise<void> {
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = null;
+    const open_ = handle;
+    if (open_ === null) return;
+    handle = null;
+    openHandles.count--;
+    await open_.close().catch(() => undefined);
   }
 
   async function step(): Promise<void> {
@@ -69,6 +102,7 @@ export function createJobFile(options: JobFileOptions): JobFile {
       const satisfied = clearWaiters;
       clearAt = undefined;
       clearWaiters = [];
+      await closeHandle();
       await rm(file, { force: true });
       onDisk = 0;
       needsNewline = false;
@@ -81,6 +115,7 @@ export function createJobFile(options: JobFileOptions): JobFile {
     if (dirty || onDisk + pending.length > options.compactAbove()) {
       pending = [];
       const lines = options.snapshot();
+      await closeHandle();
       if (lines.length === 0) await rm(file, { force: true });
       else await writeFileAtomic(file, lines.join(''));
       onDisk = lines.length;
@@ -98,6 +133,7 @@ export function createJobFile(options: JobFileOptions): JobFile {
 
   function fail(error: unknown): void {
     running = false;
+    void closeHandle();
     dirty = true;
     pending = [];
     logger.error(`history: could not write ${file}; runs are kept in memory and the file is rewritten on the next write`, {
