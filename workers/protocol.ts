@@ -21,6 +21,11 @@ export interface RunRequest {
   env: Record<string, string>;
   /** Time limit in ms; absent = none. */
   lifetimeMs?: number;
+  /**
+   * Epoch ms: spawn no earlier than this. The supervisor dispatches scheduled fires a few ms
+   * ahead, so the thread and process hops happen before the instant and only the spawn after it.
+   */
+  notBefore?: number;
   /** ms between SIGTERM and SIGKILL. */
   graceMs: number;
   /** Process names to end when the run ends; with `kill` set the run lasts its full lifetime. */

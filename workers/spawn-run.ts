@@ -62,6 +62,7 @@ export function startRun(spec: RunSpec, emit: (event: RunEvent) => void): Runnin
   async function execute(): Promise<RunResult> {
     // The first await comes before the spawn: a stop already queued on the port is seen first.
     const cwdProblem = await checkCwd(spec.cwd);
+    if (spec.notBefore !== undefined) await untilInstant(spec.notBefore, () => cause !== null);
     if (cause?.kind === 'stop') return notStarted(spec.runId, cause);
     if (cwdProblem !== null) return failBeforeStart(cwdProblem);
     let child: ChildProcess;
@@ -207,6 +208,22 @@ function setLongTimeout(callback: () => void, ms: number): { clear(): void } {
   };
   arm();
   return { clear: () => clearTimeout(timer) };
+}
+
+/** Sub-millisecond wall clock (Date.now() has 1 ms steps). */
+const preciseNow = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * Waits until the wall-clock instant `at`: a timer for most of it, then the event loop's own
+ * turns for the last stretch (a timer alone would add up to a millisecond). Returns early when
+ * `cancelled()` says so (a stop arrived).
+ */
+async function untilInstant(at: number, cancelled: () => boolean): Promise<void> {
+  const SPIN_MS = 1.5;
+  for (let left = at - preciseNow(); left > 0 && !cancelled(); left = at - preciseNow()) {
+    if (left > SPIN_MS) await delay(Math.min(left - SPIN_MS, 1000));
+    else await nextTurn();
+  }
 }
 
 /** The promise's value, or null if it takes longer than `ms`. */

@@ -87,6 +87,7 @@ export class Dispatcher {
           MXX_SCHEDULED_AT: toIsoLocal(scheduledAt),
         },
         ...(def.lifetime.lifetime === undefined ? {} : { lifetimeMs: def.lifetime.lifetime * 1000 }),
+        ...(run.request.notBefore !== undefined && run.request.notBefore > Date.now() ? { notBefore: run.request.notBefore } : {}),
         graceMs: def.lifetime.grace * 1000,
         ...(def.os.kill ? { kill: def.os.kill } : {}),
         logPath,

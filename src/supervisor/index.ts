@@ -229,7 +229,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         error: `fire was ${Math.round(late / 1000)}s late, more than misfire_grace_time (${grace}s)`,
       });
     } else {
-      this.engine.fire(job, { trigger: 'schedule', scheduledAt: nominal, attempt: 0 });
+      this.engine.fire(job, { trigger: 'schedule', scheduledAt: nominal, attempt: 0, notBefore: planned });
     }
     this.arm(job, Math.max(Date.now(), nominal));
   }

@@ -5,6 +5,12 @@ import { setWallTimer } from './wall-timer.js';
 /** `onFire(job, nominal, planned)`: nominal is the schedule's instant, planned adds the jitter. */
 export type FireHandler = (job: Job, nominal: number, planned: number) => void;
 
+/**
+ * Timers go off this much ahead of the instant: the policy decision and the hops to the worker
+ * and the spawner happen early, and the spawner starts the process on the instant itself.
+ */
+export const FIRE_LEAD_MS = 10;
+
 /** Arms the first fire strictly after `after`; nothing for on-demand, paused or exhausted jobs. */
 export function armJob(job: Job, onFire: FireHandler, after = Date.now()): void {
   disarmJob(job, false);
@@ -13,7 +19,7 @@ export function armJob(job: Job, onFire: FireHandler, after = Date.now()): void 
   if (next === null) return;
   const jitter = job.def.schedule?.jitter ? Math.random() * job.def.schedule.jitter * 1000 : 0;
   job.nextFire = next;
-  job.timer = setWallTimer(next + jitter, () => {
+  job.timer = setWallTimer(next + jitter - FIRE_LEAD_MS, () => {
     job.timer = null;
     onFire(job, next, next + jitter);
   });

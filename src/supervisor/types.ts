@@ -12,6 +12,8 @@ export interface FireRequest {
   scheduledAt: number | null;
   /** 0 for a first run, n for the n-th retry. */
   attempt: number;
+  /** Epoch ms the process must not start before (a scheduled fire dispatched ahead of time). */
+  notBefore?: number;
 }
 
 /** A run the supervisor has accepted: waiting for a slot, or in the pool. */

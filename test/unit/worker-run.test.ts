@@ -189,6 +189,22 @@ describe('worker run: stop', () => {
     expect(running.events).toEqual([]);
   });
 
+  it('a run dispatched ahead of its instant starts on the instant, not before', async () => {
+    const at = Date.now() + 150;
+    const { result } = await runToEnd(spec({ cmd: ['true'], notBefore: at }));
+    expect(result.status).toBe('completed');
+    expect(result.startedAt!).toBeGreaterThanOrEqual(at);
+  });
+
+  it('a stop while waiting for the instant means no spawn', async () => {
+    const running = start(spec({ cmd: 'sleep 30', notBefore: Date.now() + 5_000 }));
+    await new Promise((r) => setTimeout(r, 50));
+    running.stop('cancelled');
+    const result = await running.result;
+    expect(result).toMatchObject({ status: 'cancelled', pid: null, startedAt: null });
+    expect(running.events).toEqual([]);
+  });
+
   it('a second stop or a deadline after a stop changes nothing', async () => {
     const running = start(spec({ cmd: 'sleep 30', lifetimeMs: 150, graceMs: 2_000 }));
     await running.started;
