@@ -32,7 +32,7 @@ export interface JobFile {
   append(line: string): void;
   /** Drops lines not yet written and removes the file, after any write in flight. */
   clear(): Promise<void>;
-  /** Resolves when every line appended so far is on disk; rejects if writing failed (a later flush retries). */
+  /** Resolves when every line appended so far is written, and closes the file; rejects if writing failed (a later flush retries). */
   flush(): Promise<void>;
 }
 
@@ -185,11 +185,16 @@ export function createJobFile(options: JobFileOptions): JobFile {
       });
     },
     flush() {
-      if (done >= enqueued && !dirty && clearAt === undefined) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        waiters.push({ target: enqueued, resolve, reject });
-        start();
-      });
+      const written =
+        done >= enqueued && !dirty && clearAt === undefined
+          ? Promise.resolve()
+          : new Promise<void>((resolve, reject) => {
+              waiters.push({ target: enqueued, resolve, reject });
+              start();
+            });
+      // Flushed also means let go of the file (at shutdown, no handle is left to the GC); the next
+      // append opens it again.
+      return written.then(() => closeHandle());
     },
   };
 }
