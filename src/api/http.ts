@@ -12,6 +12,11 @@ export function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: JSON_HEADERS });
 }
 
+/** Already-serialized JSON. */
+export function jsonText(text: string, status = 200): Response {
+  return new Response(text, { status, headers: JSON_HEADERS });
+}
+
 export function errorResponse(error: unknown, logger: Logger, debug: boolean): Response {
   if (isMxxError(error)) return json(error.toJSON(), error.status);
   logger.error('internal error while answering a request', { error: error instanceof Error ? error : String(error) });

@@ -7,8 +7,8 @@ import { assertJobId } from '../job/id.js';
 import { parseJobRequest } from '../job/parse.js';
 import { toIsoLocal } from '../records.js';
 import type { Supervisor } from '../supervisor/index.js';
-import type { JobListBody, NextBody, RunsBody } from './types.js';
-import { json, readJsonBody } from './http.js';
+import type { NextBody, RunsBody } from './types.js';
+import { json, jsonText, readJsonBody } from './http.js';
 
 export function jobIdParam(event: H3Event, name = 'id'): string {
   const id = getRouterParam(event, name, { decode: true });
@@ -39,15 +39,10 @@ export function registerJobRoutes(app: Routes, supervisor: Supervisor): void {
     return json(body, body.replaced ? 200 : 201);
   });
 
-  app.get('/jobs', () => {
-    const jobs = supervisor.list('all');
-    return json({ jobs, count: jobs.length } satisfies JobListBody);
-  });
+  // Served from the jobs' cached status JSON (shape: JobListBody).
+  app.get('/jobs', () => jsonText(supervisor.listJson('all')));
 
-  app.get('/jobs/active', () => {
-    const jobs = supervisor.list('active');
-    return json({ jobs, count: jobs.length } satisfies JobListBody);
-  });
+  app.get('/jobs/active', () => jsonText(supervisor.listJson('active')));
 
   app.get('/jobs/:id', (event) => json(supervisor.status(jobIdParam(event))));
 

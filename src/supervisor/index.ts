@@ -26,7 +26,7 @@ import { findOverlaps } from './overlaps.js';
 import { newRecord, RunEngine, type FireOutcome } from './run-engine.js';
 import { jobStatusBody } from './status.js';
 import { armJob, disarmJob } from './timers.js';
-import type { ActiveRun, FireRequest, Job } from './types.js';
+import { touch, type ActiveRun, type FireRequest, type Job } from './types.js';
 
 export type { FireOutcome } from './run-engine.js';
 export type { LoadError } from './load-errors.js';
@@ -279,12 +279,27 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return jobStatusBody(this.getJob(id), this.history);
   }
 
-  list(filter: 'all' | 'active' | 'scheduled' = 'all'): JobStatusBody[] {
-    const out: JobStatusBody[] = [];
+  /**
+   * The listing as JSON (`{jobs, count}`), from each job's cached status JSON: with thousands of
+   * jobs, building and serializing every status on every GET /jobs was most of its cost.
+   */
+  listJson(filter: 'all' | 'active' | 'scheduled' = 'all'): string {
+    const jobs = this.listedJobs(filter);
+    const items = jobs.map((job) => {
+      if (job.statusJson?.version !== job.version) {
+        job.statusJson = { version: job.version, json: JSON.stringify(jobStatusBody(job, this.history, true)) };
+      }
+      return job.statusJson.json;
+    });
+    return `{"jobs":[${items.join(',')}],"count":${jobs.length}}`;
+  }
+
+  private listedJobs(filter: 'all' | 'active' | 'scheduled'): Job[] {
+    const out: Job[] = [];
     for (const job of this.table.values()) {
       if (filter === 'active' && job.active.size === 0) continue;
       if (filter === 'scheduled' && (!job.schedule || job.entry.paused)) continue;
-      out.push(jobStatusBody(job, this.history, true));
+      out.push(job);
     }
     return out;
   }
@@ -315,6 +330,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const job = this.getJob(id);
     disarmJob(job, true);
     job.entry.paused = true;
+    touch(job);
     this.registry.update(id, { paused: true });
     const stopped = terminate ? await this.stop(id) : [];
     await this.registry.flush();
@@ -325,6 +341,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const job = this.getJob(id);
     const wasPaused = job.entry.paused;
     job.entry.paused = false;
+    touch(job);
     this.registry.update(id, { paused: false });
     this.arm(job);
     await this.registry.flush();
@@ -338,6 +355,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       throw new MxxError('JOB_BUSY', `job ${id} is running`, { hint: `stop it first: mxx stop ${id}` });
     }
     await this.history.clear(id);
+    touch(job);
     await rm(join(this.paths.logs, id), { recursive: true, force: true });
     return { job_id: id, message: 'run history and logs cleared' };
   }

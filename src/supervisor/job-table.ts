@@ -3,7 +3,7 @@ import { createSchedule } from '../job/schedule.js';
 import type { JobDefinition } from '../job/types.js';
 import type { RegistryEntry } from '../records.js';
 import { disarmJob } from './timers.js';
-import type { ActiveRun, Job } from './types.js';
+import { touch, type ActiveRun, type Job } from './types.js';
 
 const DEFAULT_KEEP = 100;
 
@@ -38,8 +38,11 @@ export class JobTable {
       pending: previous?.pending ?? null,
       retryTimers: previous?.retryTimers ?? new Set(),
       fireSeconds: null,
+      version: 0,
+      statusJson: null,
     };
     if (previous) {
+      touch(previous);
       disarmJob(previous, false);
       this.membersOf(previous)?.delete(previous);
     }

@@ -13,7 +13,7 @@ import type { JobTable } from './job-table.js';
 import { applyResult, endUnlaunched } from './outcome.js';
 import { decideOverlap } from './policy.js';
 import { createRunId } from './run-id.js';
-import type { ActiveRun, FireRequest, Job } from './types.js';
+import { touch, type ActiveRun, type FireRequest, type Job } from './types.js';
 
 export type FireOutcome =
   | { kind: 'started' | 'queued'; run: ActiveRun }
@@ -88,6 +88,7 @@ export class RunEngine {
         const run = this.newRun(job, request);
         run.record.status = 'queued';
         job.pending = run;
+        touch(job);
         this.runs.set(run.runId, run);
         this.record(run.record);
         return { kind: 'queued', run };
@@ -152,6 +153,7 @@ export class RunEngine {
 
   private accept(job: Job, run: ActiveRun): void {
     job.active.set(run.runId, run);
+    touch(job);
     this.runs.set(run.runId, run);
     job.entry.execution_count++;
     job.entry.last_triggered = toIsoLocal(Date.now());
@@ -169,6 +171,7 @@ export class RunEngine {
   }
 
   private record(record: RunRecord): void {
+    touch(this.options.table.get(record.job_id));
     this.options.history.record(record, this.options.table.keepFor(record.job_id));
   }
 
@@ -206,6 +209,7 @@ export class RunEngine {
     const job = this.options.table.get(run.jobId);
     if (job?.pending === run) job.pending = null;
     job?.active.delete(run.runId);
+    touch(job);
     this.runs.delete(run.runId);
     this.record(record);
     run.resolveDone();

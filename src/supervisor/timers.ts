@@ -1,5 +1,5 @@
 /** Arming a job's next fire on the wall clock, with its jitter. */
-import type { Job } from './types.js';
+import { touch, type Job } from './types.js';
 import { setWallTimer } from './wall-timer.js';
 
 /** `onFire(job, nominal, planned)`: nominal is the schedule's instant, planned adds the jitter. */
@@ -19,6 +19,7 @@ export function armJob(job: Job, onFire: FireHandler, after = Date.now()): void 
   if (next === null) return;
   const jitter = job.def.schedule?.jitter ? Math.random() * job.def.schedule.jitter * 1000 : 0;
   job.nextFire = next;
+  touch(job);
   job.timer = setWallTimer(next + jitter - FIRE_LEAD_MS, () => {
     job.timer = null;
     onFire(job, next, next + jitter);
@@ -29,6 +30,7 @@ export function disarmJob(job: Job, retriesToo: boolean): void {
   job.timer?.cancel();
   job.timer = null;
   job.nextFire = null;
+  touch(job);
   if (retriesToo) {
     for (const timer of job.retryTimers) clearTimeout(timer);
     job.retryTimers.clear();

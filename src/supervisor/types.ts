@@ -48,4 +48,13 @@ export interface Job {
   retryTimers: Set<NodeJS.Timeout>;
   /** Upcoming fire seconds (epoch s), for overlap warnings; recomputed when stale. */
   fireSeconds: number[] | null;
+  /** Bumped by `touch` whenever anything its status shows changes. */
+  version: number;
+  /** The listing's JSON of this job's status, valid while `version` is unchanged. */
+  statusJson: { version: number; json: string } | null;
+}
+
+/** Marks a job's status as changed (its cached listing JSON is rebuilt on the next read). */
+export function touch(job: Job | undefined): void {
+  if (job) job.version++;
 }

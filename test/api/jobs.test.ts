@@ -246,6 +246,28 @@ describe('jobs API', () => {
     expect(Date.parse(record.ended_at) - arrivals[0]![1]).toBeGreaterThan(500);
   });
 
+  it('the job listing follows every change of a job (it is served from a cache)', async () => {
+    await server.call('/jobs', {
+      method: 'POST',
+      json: { job_id: 'listed', config: { os: { cmd: 'sleep 0.3' } }, schedule: { trigger: 'interval', hours: 1 } },
+    });
+    const listed = async (): Promise<any> => (await server.call('/jobs')).body.jobs.find((j: any) => j.job_id === 'listed');
+    expect(await listed()).toMatchObject({ status: 'pending', execution_count: 0, scheduled: true });
+    const { body } = await server.call('/jobs/listed/trigger', { method: 'POST' });
+    expect(await listed()).toMatchObject({ status: 'running', running: true, execution_count: 1 });
+    await waitForRun(server, body.run_id);
+    expect(await listed()).toMatchObject({ status: 'completed', running: false });
+    expect((await listed()).last_run.run_id).toBe(body.run_id);
+    await server.call('/jobs/listed', { method: 'DELETE' });
+    expect(await listed()).toMatchObject({ paused: true, scheduled: false, next_run_time: null });
+    await server.call('/jobs/listed/resume', { method: 'POST' });
+    expect((await listed()).next_run_time).not.toBeNull();
+    await server.call('/jobs/listed/remove', { method: 'POST' });
+    expect(await listed()).toMatchObject({ status: 'pending', last_run: null });
+    await server.call('/registry/listed', { method: 'DELETE' });
+    expect(await listed()).toBeUndefined();
+  });
+
   it('reports health', async () => {
     const { status, body } = await server.call('/health');
     expect(status).toBe(200);
