@@ -13,8 +13,8 @@ export function json(body: unknown, status = 200): Response {
 }
 
 /** Already-serialized JSON. */
-export function jsonText(text: string, status = 200): Response {
-  return new Response(text, { status, headers: JSON_HEADERS });
+export function jsonText(body: string | Uint8Array, status = 200): Response {
+  return new Response(body, { status, headers: JSON_HEADERS });
 }
 
 export function errorResponse(error: unknown, logger: Logger, debug: boolean): Response {

@@ -26,7 +26,7 @@ import { findOverlaps } from './overlaps.js';
 import { newRecord, RunEngine, type FireOutcome } from './run-engine.js';
 import { jobStatusBody } from './status.js';
 import { armJob, disarmJob } from './timers.js';
-import { touch, type ActiveRun, type FireRequest, type Job } from './types.js';
+import { statusEpoch, touch, type ActiveRun, type FireRequest, type Job } from './types.js';
 
 export type { FireOutcome } from './run-engine.js';
 export type { LoadError } from './load-errors.js';
@@ -67,6 +67,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly loadErrors: LoadErrors;
   private closing = false;
   private closed: Promise<void> | null = null;
+  private readonly listingCache = new Map<string, { epoch: number; size: number; bytes: Uint8Array }>();
 
   constructor(options: SupervisorOptions) {
     super();
@@ -283,7 +284,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * The listing as JSON (`{jobs, count}`), from each job's cached status JSON: with thousands of
    * jobs, building and serializing every status on every GET /jobs was most of its cost.
    */
-  listJson(filter: 'all' | 'active' | 'scheduled' = 'all'): string {
+  listJson(filter: 'all' | 'active' | 'scheduled' = 'all'): Uint8Array {
+    // Nothing changed since the last listing (and no job came or went): the same bytes again.
+    const cached = this.listingCache.get(filter);
+    if (cached && cached.epoch === statusEpoch.value && cached.size === this.table.size) return cached.bytes;
     const jobs = this.listedJobs(filter);
     const items = jobs.map((job) => {
       if (job.statusJson?.version !== job.version) {
@@ -291,7 +295,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       }
       return job.statusJson.json;
     });
-    return `{"jobs":[${items.join(',')}],"count":${jobs.length}}`;
+    const bytes = Buffer.from(`{"jobs":[${items.join(',')}],"count":${jobs.length}}`);
+    this.listingCache.set(filter, { epoch: statusEpoch.value, size: this.table.size, bytes });
+    return bytes;
   }
 
   private listedJobs(filter: 'all' | 'active' | 'scheduled'): Job[] {

@@ -19,6 +19,10 @@ export class JobTable {
     return this.jobs.has(id);
   }
 
+  get size(): number {
+    return this.jobs.size;
+  }
+
   values(): IterableIterator<Job> {
     return this.jobs.values();
   }

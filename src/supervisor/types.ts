@@ -54,7 +54,12 @@ export interface Job {
   statusJson: { version: number; json: string } | null;
 }
 
+/** Bumped with every job's version: while it stands still, no job's status changed. */
+export const statusEpoch = { value: 0 };
+
 /** Marks a job's status as changed (its cached listing JSON is rebuilt on the next read). */
 export function touch(job: Job | undefined): void {
-  if (job) job.version++;
+  if (!job) return;
+  job.version++;
+  statusEpoch.value++;
 }
