@@ -10,7 +10,6 @@ export const ERROR_CODES = {
   JOB_NOT_FOUND: { status: 404, exit: 1 },
   RUN_NOT_FOUND: { status: 404, exit: 1 },
   NOT_FOUND: { status: 404, exit: 1 },
-  METHOD_NOT_ALLOWED: { status: 405, exit: 1 },
   JOB_EXISTS: { status: 409, exit: 1 },
   JOB_BUSY: { status: 409, exit: 1 },
   JOB_FROM_FILE: { status: 409, exit: 1 },

@@ -6,7 +6,7 @@
  * If the spawner dies under a run, the thread SIGKILLs the run's process group itself (it knows
  * the pid from `started`) and reports the run `failed`, as the pool does for a dead thread.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { appendFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
