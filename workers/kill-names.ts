@@ -24,7 +24,8 @@ const COMM_LENGTH = 15;
 
 /** SIGTERM to every process with one of `names`, SIGKILL to those still alive after `graceMs`. */
 export async function endNamedProcesses(names: readonly string[], graceMs: number): Promise<void> {
-  const wanted = names.filter((name) => name.length > 0);
+  // The spawners are the server's own processes (named so in spawner.ts), never a job's app.
+  const wanted = names.filter((name) => name.length > 0 && name !== 'mxx-spawner');
   if (wanted.length === 0) return;
   if (isWindows) {
     await Promise.all(wanted.map((name) => run('taskkill', ['/IM', name.endsWith('.exe') ? name : `${name}.exe`, '/T', '/F'])));
