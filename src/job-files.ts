@@ -66,7 +66,7 @@ function applyLoaded(supervisor: Supervisor, file: string, loaded: Loaded): Appl
     JSON.stringify(owner.config) === JSON.stringify(def.config) &&
     JSON.stringify(owner.schedule) === JSON.stringify(def.scheduleDoc) &&
     supervisor.hasJob(id);
-  const hadError = supervisor.listLoadErrors().some((e) => e.file === file);
+  const hadError = supervisor.loadErrorOf(file) !== undefined;
   supervisor.clearLoadError(file);
   if (hadError) supervisor.logger.info(`job file ${file} loads again`, { job: id });
   if (same) return 'unchanged';
@@ -75,7 +75,7 @@ function applyLoaded(supervisor: Supervisor, file: string, loaded: Loaded): Appl
 }
 
 function fail(supervisor: Supervisor, file: string, jobId: string | null, error: string): ApplyOutcome {
-  const known = supervisor.listLoadErrors().find((e) => e.file === file);
+  const known = supervisor.loadErrorOf(file);
   // Log a bad file once, not on every save that leaves it bad in the same way.
   if (known?.error !== error) {
     const kept = jobId !== null && supervisor.registry.get(jobId)?.file === file;

@@ -6,22 +6,16 @@
  * final content whatever order the events came in.
  */
 import { existsSync } from 'node:fs';
-import { basename, extname, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { applyJobFile, removeJobFile } from './job-files.js';
+import { jobFileFormat } from './job/parse.js';
 import type { Supervisor } from './supervisor/index.js';
 
 export interface JobsWatcher {
   /** Resolves when every change seen so far has been applied (tests and benchmarks). */
   idle(): Promise<void>;
   close(): Promise<void>;
-}
-
-const JOB_EXTENSIONS = new Set(['.toml', '.yaml', '.yml', '.json']);
-
-/** Names the watcher never looks at: dotfiles, templates, other extensions. */
-function isIgnoredName(name: string): boolean {
-  return name.startsWith('.') || /\.template\./i.test(name) || !JOB_EXTENSIONS.has(extname(name).toLowerCase());
 }
 
 export async function startWatcher(supervisor: Supervisor, dir: string): Promise<JobsWatcher> {
@@ -58,7 +52,8 @@ export async function startWatcher(supervisor: Supervisor, dir: string): Promise
     ignored: (path, stats) => {
       if (resolve(path) === root) return false;
       if (stats?.isDirectory()) return true;
-      return isIgnoredName(basename(path));
+      // Dotfiles, templates and other extensions: the same rule as loading uses.
+      return jobFileFormat(basename(path)) === null;
     },
     // Without it two quick writes give one event and a read of the first, half-written content.
     awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 10 },

@@ -17,6 +17,13 @@ export interface JobFileInfo {
 
 const FORMATS: Record<string, JobFileFormat> = { '.toml': 'toml', '.yaml': 'yaml', '.yml': 'yaml', '.json': 'json' };
 
+/** The format of a job file's name, or null for names that are not job files (see jobFileInfo). */
+export function jobFileFormat(name: string): JobFileFormat | null {
+  if (name.startsWith('.') || /\.template\./i.test(name)) return null;
+  const dot = name.lastIndexOf('.');
+  return (dot > 0 ? FORMATS[name.slice(dot).toLowerCase()] : undefined) ?? null;
+}
+
 /**
  * Whether a path is a job file, and its id (the file name without its extension). Returns null
  * for files that are not jobs: other extensions (editor backups such as `x.toml~`, `x.swp`),
@@ -27,10 +34,9 @@ const FORMATS: Record<string, JobFileFormat> = { '.toml': 'toml', '.yaml': 'yaml
  */
 export function jobFileInfo(path: string): JobFileInfo | null {
   const name = basename(path);
-  if (name.startsWith('.') || /\.template\./i.test(name)) return null;
-  const dot = name.lastIndexOf('.');
-  const format = dot > 0 ? FORMATS[name.slice(dot).toLowerCase()] : undefined;
+  const format = jobFileFormat(name);
   if (!format) return null;
+  const dot = name.lastIndexOf('.');
   const id = name.slice(0, dot);
   if (!isJobId(id)) {
     throw new MxxError('INVALID_JOB', `${name}: the job id ${JSON.stringify(id)} (the file name without its extension) is not valid`, {

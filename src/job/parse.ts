@@ -11,7 +11,7 @@ import { didYouMean } from './suggest.js';
 import type { JobCommand, JobDefinition, JobLifetime, JobPolicy, OverlapPolicy } from './types.js';
 
 export { formatIssue } from './_issues.js';
-export { jobFileInfo, loadJobFile, parseJobText, type JobFileFormat, type JobFileInfo } from './load-file.js';
+export { jobFileFormat, jobFileInfo, loadJobFile, parseJobText, type JobFileFormat, type JobFileInfo } from './load-file.js';
 
 export const SECTIONS = ['lifetime', 'os', 'schedule', 'policy'] as const;
 const OVERLAP: readonly OverlapPolicy[] = ['skip', 'queue', 'replace', 'allow'];

@@ -404,6 +404,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.loadErrors.clear(file);
   }
 
+  loadErrorOf(file: string): LoadError | undefined {
+    return this.loadErrors.get(file);
+  }
+
   listLoadErrors(): LoadError[] {
     return this.loadErrors.list();
   }

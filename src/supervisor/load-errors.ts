@@ -40,6 +40,10 @@ export class LoadErrors {
     }
   }
 
+  get(file: string): LoadError | undefined {
+    return this.byFile.get(file);
+  }
+
   list(): LoadError[] {
     return [...this.byFile.values()];
   }

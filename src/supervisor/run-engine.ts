@@ -114,7 +114,7 @@ export class RunEngine {
 
   /** Stops a run wherever it is: queued behind another run, waiting for a slot, or running. */
   stop(run: ActiveRun, reason: StopReason, replacedBy?: string): void {
-    if (replacedBy) run.record.error = `replaced by run ${replacedBy}`;
+    if (replacedBy) run.replacedBy = replacedBy;
     if (this.options.table.get(run.jobId)?.pending === run) {
       this.endUnlaunched(run, reason, 'stopped while queued');
       return;
@@ -180,8 +180,7 @@ export class RunEngine {
       this.endUnlaunched(run, reason ?? 'cancelled', 'stopped while waiting for a free slot');
       return;
     }
-    const replacedBy = run.record.error?.startsWith('replaced by run ') ? run.record.error.slice(16) : undefined;
-    this.finish(run, applyResult(run.record, result, replacedBy));
+    this.finish(run, applyResult(run.record, result, run.replacedBy));
     const job = this.options.table.get(run.jobId);
     if (job && !this.closing && RETRYABLE.has(result.status) && run.request.attempt < job.def.policy.retries) {
       this.scheduleRetry(job, run.request.attempt);

@@ -26,6 +26,8 @@ export interface ActiveRun {
   handle?: RunHandle;
   /** A stop asked for before the pool had the run. */
   stopReason?: StopReason;
+  /** The run that replaced this one (overlap = 'replace'). */
+  replacedBy?: string;
   /** Bytes of output so far (from the worker's wake-ups). */
   outputBytes: number;
   done: Promise<void>;
