@@ -10,12 +10,20 @@ export const ERROR_CODES = {
   JOB_NOT_FOUND: { status: 404, exit: 1 },
   RUN_NOT_FOUND: { status: 404, exit: 1 },
   NOT_FOUND: { status: 404, exit: 1 },
+  /** The run exists but neither its log file nor an output tail is left. */
+  LOG_NOT_FOUND: { status: 404, exit: 1 },
   JOB_EXISTS: { status: 409, exit: 1 },
   JOB_BUSY: { status: 409, exit: 1 },
   JOB_FROM_FILE: { status: 409, exit: 1 },
   BODY_TOO_LARGE: { status: 413, exit: 1 },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, exit: 1 },
   INTERNAL: { status: 500, exit: 1 },
+  /** A change could not be persisted (full or read-only disk): nothing was changed; retry later. */
+  STORAGE_UNAVAILABLE: { status: 503, exit: 1 },
+  /** The server is still loading its registry and job files; retry in a moment. */
+  SERVER_STARTING: { status: 503, exit: 1 },
+  /** A bounded resource (log followers, event subscribers) is at its limit; retry later. */
+  TOO_MANY_SUBSCRIBERS: { status: 503, exit: 1 },
   SERVER_UNREACHABLE: { status: 503, exit: 3 },
 } as const satisfies Record<string, { status: number; exit: number }>;
 

@@ -17,8 +17,15 @@ export function jsonText(body: string | Uint8Array, status = 200): Response {
   return new Response(body, { status, headers: JSON_HEADERS });
 }
 
+/** Seconds a client should wait before retrying a 503 (starting, storage or subscriber limits). */
+export const RETRY_AFTER_SECONDS = 1;
+
 export function errorResponse(error: unknown, logger: Logger, debug: boolean): Response {
-  if (isMxxError(error)) return json(error.toJSON(), error.status);
+  if (isMxxError(error)) {
+    const response = json(error.toJSON(), error.status);
+    if (error.status === 503) response.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
+    return response;
+  }
   logger.error('internal error while answering a request', { error: error instanceof Error ? error : String(error) });
   const body: Record<string, unknown> = { error: 'internal server error', code: 'INTERNAL' };
   if (debug && error instanceof Error) body.stack = error.stack;

@@ -65,6 +65,10 @@ describe('package surface', () => {
           "exit": 1,
           "status": 404,
         },
+        "LOG_NOT_FOUND": {
+          "exit": 1,
+          "status": 404,
+        },
         "NOT_FOUND": {
           "exit": 1,
           "status": 404,
@@ -73,8 +77,20 @@ describe('package surface', () => {
           "exit": 1,
           "status": 404,
         },
+        "SERVER_STARTING": {
+          "exit": 1,
+          "status": 503,
+        },
         "SERVER_UNREACHABLE": {
           "exit": 3,
+          "status": 503,
+        },
+        "STORAGE_UNAVAILABLE": {
+          "exit": 1,
+          "status": 503,
+        },
+        "TOO_MANY_SUBSCRIBERS": {
+          "exit": 1,
           "status": 503,
         },
         "UNAUTHORIZED": {
