@@ -38,8 +38,12 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     maxConcurrency: resolved.maxConcurrency,
     ...(resolved.threads === undefined ? {} : { pool: { threads: resolved.threads } }),
   });
+  // The port is bound first (a busy port fails before anything runs), but requests are answered
+  // 503 SERVER_STARTING until the registry and the jobs folder are loaded.
+  let ready = false;
   const app = createApp(supervisor, {
     logger,
+    isReady: () => ready,
     debug: resolved.debug,
     loopbackOnly: isLoopbackBind(resolved.host),
     ...(resolved.token === undefined ? {} : { token: resolved.token }),
@@ -53,6 +57,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     logger.info(`jobs folder ${resolved.paths.jobs}: ${load.loaded} job file(s) loaded, ${load.failed.length} failed`);
     for (const failure of load.failed) logger.error(`job file failed to load: ${failure.file}`, { error: failure.error });
     if (options.watch !== false) watcher = await startWatcher(supervisor, resolved.paths.jobs);
+    ready = true;
   } catch (error) {
     await watcher?.close();
     await supervisor.close();

@@ -10,6 +10,7 @@ import { registerJobRoutes } from './jobs.js';
 import { registerRegistryRoutes } from './registry.js';
 import { createRoutes } from './routes.js';
 import { registerRunRoutes } from './runs.js';
+import { startingResponse } from './starting.js';
 
 export const API_BASE = '/api/scheduler';
 
@@ -17,6 +18,8 @@ export interface AppOptions extends GuardOptions {
   logger: Logger;
   /** Stacks in 500 answers. @default false */
   debug?: boolean;
+  /** False while the server is still loading: every request then gets 503 SERVER_STARTING. @default always ready */
+  isReady?: () => boolean;
 }
 
 export function createApp(supervisor: Supervisor, options: AppOptions): H3 {
@@ -33,6 +36,7 @@ export function createApp(supervisor: Supervisor, options: AppOptions): H3 {
     } catch (error) {
       return errorResponse(error, logger, debug);
     }
+    if (options.isReady && !options.isReady()) return startingResponse(event.url.pathname, `${API_BASE}/health`);
     return undefined;
   });
   const routes = createRoutes(app, API_BASE, logger, debug);
