@@ -3,7 +3,7 @@
  * and after the promise resolves the new content survives a power loss.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -18,6 +18,34 @@ export interface WriteFileAtomicOptions {
 /** The temp name starts with a dot and ends in `.tmp`, so folder scans for `*.json`/`*.jsonl` never pick it up. */
 function tempPath(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** `.<name>.<pid>.<12 hex>.tmp`, as tempPath makes them. */
+const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{12}\.tmp$/;
+
+/**
+ * Removes the temp files that writers killed mid-write left in `dir` (they are never renamed, so they
+ * would pile up). Files of this process are kept: they may belong to a write in flight. Call at start,
+ * while no other process writes to `dir` (the home lock). Returns the removed paths; a file that
+ * cannot be removed is left for the next start.
+ */
+export async function removeStaleTempFiles(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const stale = names.filter((name) => {
+    const pid = TEMP_NAME.exec(name)?.[1];
+    return pid !== undefined && Number(pid) !== process.pid;
+  });
+  const removed: string[] = [];
+  for (const name of stale) {
+    const path = join(dir, name);
+    if (await unlink(path).then(() => true, () => false)) removed.push(path);
+  }
+  return removed;
 }
 
 /**
@@ -49,7 +77,7 @@ export async function writeFileAtomic(
 }
 
 /** Best effort: some platforms (Windows) and file systems refuse to open or fsync a folder. */
-async function syncDir(dir: string): Promise<void> {
+export async function syncDir(dir: string): Promise<void> {
   let handle: FileHandle | undefined;
   try {
     handle = await open(dir, 'r');

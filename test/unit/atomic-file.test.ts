@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeFileAtomic } from '../../src/atomic-file.js';
+import { removeStaleTempFiles, writeFileAtomic } from '../../src/atomic-file.js';
 
 let dir: string;
 
@@ -56,5 +56,22 @@ describe('writeFileAtomic', () => {
     await Promise.all(contents.map((content) => writeFileAtomic(file, content)));
     expect(contents).toContain(await readFile(file, 'utf8'));
     expect(await readdir(dir)).toEqual(['c.txt']);
+  });
+});
+
+describe('removeStaleTempFiles', () => {
+  it('removes temp files of killed writers, keeps our own and every other file', async () => {
+    const dead = `.registry.json.999999999.0123456789ab.tmp`;
+    const deadHistory = `.job-1.jsonl.424242424.abcdefabcdef.tmp`;
+    const ours = `.registry.json.${process.pid}.fedcba987654.tmp`;
+    const others = ['registry.json', 'a.jsonl', '.hidden', 'x.tmp', '.a.b.tmp'];
+    for (const name of [dead, deadHistory, ours, ...others]) await writeFile(join(dir, name), 'x');
+    const removed = await removeStaleTempFiles(dir);
+    expect(removed.sort()).toEqual([deadHistory, dead].map((name) => join(dir, name)).sort());
+    expect((await readdir(dir)).sort()).toEqual([ours, ...others].sort());
+  });
+
+  it('treats a missing folder as clean', async () => {
+    expect(await removeStaleTempFiles(join(dir, 'missing'))).toEqual([]);
   });
 });
