@@ -1,9 +1,12 @@
 /**
  * Where a run's output goes: its log file, capped in size, and an in-memory tail for the run
  * record. Chunks are written in arrival order; the file stream's backpressure is passed on so a
- * chatty command waits for the disk instead of filling the worker's memory.
+ * chatty command waits for a slow disk instead of filling the worker's memory. A disk that fails
+ * (ENOSPC, EROFS, EIO, a file that cannot be opened) never blocks the command: the file is given
+ * up, a note says so, and the output keeps flowing into the tail.
  */
 import { createWriteStream } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
 
 export interface LogSummary {
   /** The last `tailBytes` of the output (including what was dropped past the cap), as UTF-8. */
@@ -11,35 +14,68 @@ export interface LogSummary {
   /** Bytes the process wrote, dropped ones included. */
   outputBytes: number;
   truncated: boolean;
-  /** Why the log file could not be written, if it could not. */
+  /** Why the log file could not be written, if it could not ("ENOSPC: no space left on device, write"). */
   error: string | null;
 }
 
 export interface LogSink {
   /** Takes a chunk; false when the file is behind and the producer should pause until `onDrain`. */
   write(chunk: Buffer): boolean;
+  /** Called once the file caught up, or once it failed (the producer must not stay paused). */
   onDrain(listener: () => void): void;
-  /** Bytes handed to the log file so far (the log's size once flushed). */
+  /** Bytes in the log file so far (the log's size once flushed). */
   readonly logBytes: number;
-  /** Writes the truncation note if needed, flushes and closes the file. */
+  /** Writes the truncation note if needed, flushes and closes the file. Never rejects. */
   close(): Promise<LogSummary>;
 }
 
 /** Past this many retained chunks the tail is compacted into one buffer. */
 const TAIL_COMPACT_AT = 64;
+/** Logs may hold secrets: only the server's user reads them. */
+export const LOG_FILE_MODE = 0o600;
 
 export function createLogSink(path: string, capBytes: number, tailBytes: number): LogSink {
-  const stream = createWriteStream(path, { flags: 'a' });
+  const stream = createWriteStream(path, { flags: 'a', mode: LOG_FILE_MODE });
   let error: string | null = null;
-  stream.on('error', (err) => {
-    error ??= err.message;
-  });
+  /** The failure note still has to reach the file (the disk may have room again at close). */
+  let noteOwed = false;
+  const drainListeners = new Set<() => void>();
   const cap = Number.isFinite(capBytes) ? Math.max(0, Math.floor(capBytes)) : Number.POSITIVE_INFINITY;
   let logBytes = 0;
   let outputBytes = 0;
   let lastByte = 0x0a;
   let tail: Buffer[] = [];
   let tailLength = 0;
+  let noteWriting: Promise<void> = Promise.resolve();
+
+  stream.on('drain', () => releaseDrain());
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (error !== null) return;
+    error = err.message;
+    // What the stream had not flushed is lost; the log is as long as what reached the file.
+    logBytes = stream.bytesWritten;
+    noteOwed = true;
+    noteWriting = writeFailureNote();
+    // No 'drain' will ever come from a failed stream: a paused producer must go on now.
+    releaseDrain();
+  });
+
+  function releaseDrain(): void {
+    const listeners = [...drainListeners];
+    drainListeners.clear();
+    for (const listener of listeners) listener();
+  }
+
+  async function writeFailureNote(): Promise<void> {
+    const note = `${logBytes > 0 && lastByte !== 0x0a ? '\n' : ''}[mxx: log write failed: ${error}; output after this point is only in the run record's tail]\n`;
+    try {
+      await appendFile(path, note, { mode: LOG_FILE_MODE });
+      noteOwed = false;
+      logBytes += Buffer.byteLength(note);
+    } catch {
+      // Still no room (or no file): tried again at close, when space may have been freed.
+    }
+  }
 
   function keepTail(chunk: Buffer): void {
     if (tailBytes <= 0) return;
@@ -65,7 +101,8 @@ export function createLogSink(path: string, capBytes: number, tailBytes: number)
       return stream.write(part);
     },
     onDrain(listener) {
-      stream.once('drain', listener);
+      if (error !== null) listener();
+      else drainListeners.add(listener);
     },
     get logBytes() {
       return logBytes;
@@ -82,7 +119,9 @@ export function createLogSink(path: string, capBytes: number, tailBytes: number)
         stream.once('close', resolve);
         stream.end();
       });
-      return { tail: decodeTail(tail, tailBytes), outputBytes, truncated, error };
+      await noteWriting;
+      if (noteOwed) await writeFailureNote();
+      return { tail: decodeTail(tail, tailBytes), outputBytes, truncated: truncated || error !== null, error };
     },
   };
 }

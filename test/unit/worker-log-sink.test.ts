@@ -1,13 +1,43 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createLogSink } from '../../workers/log-sink.js';
+import { createLogSink, type LogSink } from '../../workers/log-sink.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mxx-sink-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const mounts: string[] = [];
+afterAll(() => {
+  for (const mount of mounts) execFileSync('umount', [mount]);
+  rmSync(dir, { recursive: true, force: true });
+});
 let counter = 0;
 const logPath = (): string => join(dir, `${++counter}.log`);
+
+/** A small real filesystem (tmpfs), or null where mounting is not permitted (not root, no CAP_SYS_ADMIN). */
+function mountTmpfs(options: string): string | null {
+  const mount = join(dir, `mnt-${++counter}`);
+  mkdirSync(mount);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', mount], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  mounts.push(mount);
+  return mount;
+}
+// One filesystem per test, so a test that fails halfway cannot leave the next one a full disk.
+const full = mountTmpfs('size=64k');
+const fullToo = mountTmpfs('size=64k');
+const readOnly = mountTmpfs('ro,size=64k');
+const noMount = 'skipped: mount -t tmpfs is not permitted here (needs root / CAP_SYS_ADMIN)';
+
+/** Writes `total` bytes of zeros as a well-behaved producer: pauses whenever the sink says so. */
+async function produce(sink: LogSink, total: number, chunk = 16 * 1024): Promise<void> {
+  for (let written = 0; written < total; written += chunk) {
+    if (!sink.write(Buffer.alloc(Math.min(chunk, total - written)))) await new Promise<void>((resolve) => sink.onDrain(resolve));
+  }
+}
 
 describe('log sink', () => {
   it('appends to an existing log', async () => {
@@ -61,4 +91,54 @@ describe('log sink', () => {
     expect(summary.outputBytes).toBe(23);
     expect(summary.tail).toBe('\nand this\n');
   });
+
+  it('creates the log file readable by its owner only (0600: logs may hold secrets)', async () => {
+    const path = logPath();
+    const sink = createLogSink(path, 100, 10);
+    sink.write(Buffer.from('secret\n'));
+    await sink.close();
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('log sink on a failing disk', () => {
+  it.skipIf(full === null)(`a full disk (ENOSPC) never leaves the producer paused: the tail goes on, the error is reported${full === null ? ` — ${noMount}` : ''}`, async () => {
+    const path = join(full!, 'enospc.log');
+    const sink = createLogSink(path, 10 * 1024 * 1024, 5);
+    await produce(sink, 300_000);
+    sink.write(Buffer.from('done\n'));
+    const summary = await sink.close();
+    expect(summary).toMatchObject({ tail: 'done\n', outputBytes: 300_005, truncated: true });
+    expect(summary.error).toMatch(/^ENOSPC/);
+    expect(statSync(path).size).toBeLessThanOrEqual(64 * 1024);
+    rmSync(path);
+  }, 15_000);
+
+  it.skipIf(fullToo === null)(`the failure note reaches the log once space is freed, after what was written${full === null ? ` — ${noMount}` : ''}`, async () => {
+    const filler = join(fullToo!, 'filler');
+    writeFileSync(filler, Buffer.alloc(8 * 1024));
+    const path = join(fullToo!, 'noted.log');
+    const sink = createLogSink(path, 10 * 1024 * 1024, 100);
+    sink.write(Buffer.from('first line\n'));
+    await produce(sink, 300_000);
+    rmSync(filler); // space comes back before the run ends
+    sink.write(Buffer.from('late output\n'));
+    const summary = await sink.close();
+    const log = readFileSync(path, 'latin1');
+    expect(log.startsWith('first line\n')).toBe(true);
+    expect(log.slice(-200)).toMatch(/\[mxx: log write failed: ENOSPC[^\]]*; output after this point is only in the run record's tail\]\n$/);
+    expect(log.includes('late output')).toBe(false);
+    expect(summary.tail.endsWith('late output\n')).toBe(true);
+    expect(sink.logBytes).toBe(statSync(path).size);
+    rmSync(path);
+  }, 15_000);
+
+  it.skipIf(readOnly === null)(`a log that cannot be opened (EROFS) is reported and never blocks the producer${readOnly === null ? ` — ${noMount}` : ''}`, async () => {
+    const sink = createLogSink(join(readOnly!, 'x.log'), 10 * 1024 * 1024, 5);
+    await produce(sink, 300_000);
+    sink.write(Buffer.from('done\n'));
+    const summary = await sink.close();
+    expect(summary.error).toMatch(/^EROFS/);
+    expect(summary).toMatchObject({ tail: 'done\n', outputBytes: 300_005 });
+  }, 15_000);
 });
