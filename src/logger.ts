@@ -1,5 +1,6 @@
 /** A small levelled logger: timestamped lines on stderr (or a given stream). */
 import type { Writable } from 'node:stream';
+import { inspect } from 'node:util';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
@@ -20,13 +21,42 @@ export interface LoggerOptions {
   stream?: Writable;
 }
 
+/** An Error as its stack, then each `cause` the stack does not show (h3 and fetch wrap errors in one). */
+function formatError(error: Error): string {
+  let text = error.stack ?? `${error.name}: ${error.message}`;
+  const seen = new Set<unknown>([error]);
+  let cause = error.cause;
+  while (cause !== undefined && !seen.has(cause)) {
+    seen.add(cause);
+    text += `\n  caused by: ${cause instanceof Error ? (cause.stack ?? cause.message) : formatValue(cause)}`;
+    cause = cause instanceof Error ? cause.cause : undefined;
+  }
+  return text;
+}
+
+/** One line for anything else; never String(value), which turns an object into "[object Object]". */
+function formatValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    const text = JSON.stringify(value) as string | undefined;
+    if (text !== undefined) return text;
+  } catch {
+    // circular or a BigInt: inspect copes with both
+  }
+  return inspect(value, { depth: 4, breakLength: Infinity });
+}
+
 function formatFields(fields: Record<string, unknown> | undefined): string {
   if (!fields) return '';
   const parts: string[] = [];
   for (const [key, value] of Object.entries(fields)) {
     if (value === undefined) continue;
-    const text = value instanceof Error ? (value.stack ?? value.message) : typeof value === 'string' ? value : JSON.stringify(value);
-    parts.push(`${key}=${/\s/.test(text) && !(value instanceof Error) ? JSON.stringify(text) : text}`);
+    if (value instanceof Error) {
+      parts.push(`${key}=${formatError(value)}`);
+      continue;
+    }
+    const text = typeof value === 'string' ? value : formatValue(value);
+    parts.push(`${key}=${/\s/.test(text) ? JSON.stringify(text) : text}`);
   }
   return parts.length ? ` ${parts.join(' ')}` : '';
 }

@@ -5,8 +5,9 @@ import type { Logger } from '../logger.js';
 import type { Supervisor } from '../supervisor/index.js';
 import { createGuard, type GuardOptions } from './guard.js';
 import { registerHealthRoutes } from './health.js';
-import { errorResponse } from './http.js';
+import { errorResponse, fromH3Error } from './http.js';
 import { registerJobRoutes } from './jobs.js';
+import { assertDecodablePath } from './params.js';
 import { registerRegistryRoutes } from './registry.js';
 import { createRoutes } from './routes.js';
 import { registerRunRoutes } from './runs.js';
@@ -27,7 +28,9 @@ export function createApp(supervisor: Supervisor, options: AppOptions): H3 {
   const { logger } = options;
   const app = new H3({
     silent: true,
-    onError: (error) => errorResponse(error.cause ?? error, logger, debug),
+    // h3 would refuse a bad escape before routing with a bare 400; idParam names the parameter.
+    allowMalformedURL: true,
+    onError: (error) => errorResponse(fromH3Error(error), logger, debug),
   });
   const guard = createGuard(options);
   app.use((event) => {
@@ -44,14 +47,19 @@ export function createApp(supervisor: Supervisor, options: AppOptions): H3 {
   registerJobRoutes(routes, supervisor);
   registerRunRoutes(routes, supervisor);
   registerRegistryRoutes(routes, supervisor);
-  app.all('/**', (event) =>
-    errorResponse(
+  app.all('/**', (event) => {
+    try {
+      assertDecodablePath(event.url.pathname);
+    } catch (error) {
+      return errorResponse(error, logger, debug);
+    }
+    return errorResponse(
       new MxxError('NOT_FOUND', `no such endpoint: ${event.req.method} ${event.url.pathname}`, {
         hint: `the API lives under ${API_BASE}/ (e.g. ${API_BASE}/health)`,
       }),
       logger,
       debug,
-    ),
-  );
+    );
+  });
   return app;
 }

@@ -1,5 +1,6 @@
 /** Small HTTP helpers: JSON answers, the error body, and a size-limited JSON body reader. */
 import type { H3Event } from 'h3';
+import { HTTPError } from 'h3';
 import { MxxError, isMxxError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
@@ -26,10 +27,23 @@ export function errorResponse(error: unknown, logger: Logger, debug: boolean): R
     if (error.status === 503) response.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
     return response;
   }
-  logger.error('internal error while answering a request', { error: error instanceof Error ? error : String(error) });
+  logger.error('internal error while answering a request', { error });
   const body: Record<string, unknown> = { error: 'internal server error', code: 'INTERNAL' };
   if (debug && error instanceof Error) body.stack = error.stack;
   return json(body, 500);
+}
+
+/**
+ * What reaches h3's onError hook, as errorResponse wants it: a request h3 itself refused becomes
+ * the MxxError for its status; a thrown non-Error that h3 wrapped is unwrapped again. (Passing
+ * `error.cause` on blindly logged h3's options object as "[object Object]".)
+ */
+export function fromH3Error(error: unknown): unknown {
+  if (!HTTPError.isError(error)) return error;
+  if (error.unhandled) return error.cause ?? error;
+  if (error.status === 404) return new MxxError('NOT_FOUND', `no such endpoint: ${error.message}`);
+  if (error.status >= 400 && error.status < 500) return new MxxError('INVALID_REQUEST', `the request is malformed: ${error.message}`);
+  return error;
 }
 
 export function isJsonContentType(value: string | null): boolean {

@@ -1,20 +1,14 @@
 /** /jobs routes: register, list, status, cancel/resume/remove, trigger/stop, runs, next. */
 import type { H3Event } from 'h3';
 import type { Routes } from './routes.js';
-import { getQuery, getRouterParam } from 'h3';
+import { getQuery } from 'h3';
 import { MxxError } from '../errors.js';
-import { assertJobId } from '../job/id.js';
 import { parseJobRequest } from '../job/parse.js';
 import { toIsoLocal } from '../records.js';
 import type { Supervisor } from '../supervisor/index.js';
 import type { NextBody, RunsBody } from './types.js';
 import { json, jsonText, readJsonBody } from './http.js';
-
-export function jobIdParam(event: H3Event, name = 'id'): string {
-  const id = getRouterParam(event, name, { decode: true });
-  assertJobId(id);
-  return id;
-}
+import { jobIdParam } from './params.js';
 
 export function intQuery(event: H3Event, name: string, fallback: number, min: number, max: number): number {
   const raw = getQuery(event)[name];

@@ -6,7 +6,7 @@ import type { RegistryEntry } from '../records.js';
 import type { Supervisor } from '../supervisor/index.js';
 import type { RegistryListBody } from './types.js';
 import { json } from './http.js';
-import { jobIdParam } from './jobs.js';
+import { jobIdParam } from './params.js';
 
 const FILTERS = ['all', 'scheduled', 'on_demand'] as const;
 type Filter = (typeof FILTERS)[number];

@@ -1,24 +1,22 @@
 /** /runs routes: one run's record and its log (optionally followed live). */
 import { open } from 'node:fs/promises';
 import type { Routes } from './routes.js';
-import { getQuery, getRouterParam } from 'h3';
-import { assertJobId } from '../job/id.js';
+import { getQuery } from 'h3';
 import type { Supervisor } from '../supervisor/index.js';
 import { json } from './http.js';
+import { idParam } from './params.js';
 
 const TEXT_HEADERS = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' };
 const CHUNK = 64 * 1024;
 
 export function registerRunRoutes(app: Routes, supervisor: Supervisor): void {
   app.get('/runs/:run', (event) => {
-    const runId = getRouterParam(event, 'run', { decode: true });
-    assertJobId(runId, 'run id');
+    const runId = idParam(event, 'run', 'run id');
     return json(supervisor.getRun(runId));
   });
 
   app.get('/runs/:run/log', async (event) => {
-    const runId = getRouterParam(event, 'run', { decode: true });
-    assertJobId(runId, 'run id');
+    const runId = idParam(event, 'run', 'run id');
     const record = supervisor.getRun(runId);
     const path = supervisor.runLogPath(record);
     const follow = ['true', '1', 'yes'].includes(String(getQuery(event).follow));
