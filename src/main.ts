@@ -5,6 +5,7 @@ import { loadJobsFolder } from './job-files.js';
 import { lockHome } from './home-lock.js';
 import { listen, type Listener } from './listen.js';
 import { createLogger, type Logger } from './logger.js';
+import { isLoopbackHost } from './net/loopback.js';
 import { createSupervisor, type Supervisor } from './supervisor/index.js';
 import { startWatcher, type JobsWatcher } from './watcher.js';
 
@@ -41,17 +42,21 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   // The port is bound first (a busy port fails before anything runs), but requests are answered
   // 503 SERVER_STARTING until the registry and the jobs folder are loaded.
   let ready = false;
+  let ownPort = resolved.port;
   const app = createApp(supervisor, {
     logger,
     isReady: () => ready,
     debug: resolved.debug,
-    loopbackOnly: isLoopbackBind(resolved.host),
+    loopbackOnly: isLoopbackHost(resolved.host),
+    ownPort: () => ownPort,
+    allowOrigins: resolved.allowOrigins,
     ...(resolved.token === undefined ? {} : { token: resolved.token }),
   });
   let listener: Listener | null = null;
   let watcher: JobsWatcher | null = null;
   try {
     listener = await listen(app, resolved.host, resolved.port);
+    ownPort = listener.port;
     await supervisor.start();
     const load = await loadJobsFolder(supervisor, resolved.paths.jobs);
     logger.info(`jobs folder ${resolved.paths.jobs}: ${load.loaded} job file(s) loaded, ${load.failed.length} failed`);
@@ -87,10 +92,6 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         logger.info('server stopped');
       })()),
   };
-}
-
-function isLoopbackBind(host: string): boolean {
-  return host === 'localhost' || host.startsWith('127.') || host === '::1';
 }
 
 /**

@@ -9,12 +9,13 @@ export default class ServerCommand extends MxxCommand {
     category: 'Server',
     description: 'Start the scheduler server',
     details:
-      'Runs the scheduler in the foreground: loads and watches the jobs folder (~/.mxx/jobs), fires schedules and serves the API on http://127.0.0.1:5000 until SIGINT or SIGTERM. Binding to a non-loopback address needs an API token (`--token` or MXX_API_TOKEN). `mxx-server [options]` is the same command.',
+      'Runs the scheduler in the foreground: loads and watches the jobs folder (~/.mxx/jobs), fires schedules and serves the API on http://127.0.0.1:5000 until SIGINT or SIGTERM. Binding to a non-loopback address needs an API token of at least 16 characters (`--token` or MXX_API_TOKEN). Browsers may call the API only from its own origin and those given with `--allow-origin`. `mxx-server [options]` is the same command.',
     examples: [
       ['Start on the default address', '$0 server'],
       ['Start on a custom port', '$0 server --port 8080'],
       ['Use another jobs folder', '$0 server --jobs-dir /path/to/jobs'],
-      ['Listen on all interfaces', 'MXX_API_TOKEN=secret $0 server --host 0.0.0.0'],
+      ['Listen on all interfaces', 'MXX_API_TOKEN=$(openssl rand -hex 16) $0 server --host 0.0.0.0'],
+      ['Let a page on another port call the API', '$0 server --allow-origin http://localhost:3000'],
     ],
   });
 
@@ -29,7 +30,13 @@ export default class ServerCommand extends MxxCommand {
     description: 'Most runs at the same time; others wait in a queue (default: 64)',
     validator: t.cascade(t.isNumber(), [t.isInteger(), t.isAtLeast(1)]),
   });
-  token = Option.String('--token', { description: 'API token clients must send (default: MXX_API_TOKEN)' });
+  token = Option.String('--token', {
+    description: 'API token clients must send; at least 16 characters on a non-loopback address (default: MXX_API_TOKEN)',
+  });
+  allowOrigin = Option.Array('--allow-origin', {
+    description:
+      "A web page origin (http://host:port) allowed to call the API besides the server's own; repeatable (default: MXX_ALLOW_ORIGINS, comma-separated)",
+  });
 
   async run(): Promise<number> {
     const options: ServerOptions = {};
@@ -39,6 +46,7 @@ export default class ServerCommand extends MxxCommand {
     if (this.debug) options.debug = true;
     if (this.maxConcurrency !== undefined) options.maxConcurrency = this.maxConcurrency;
     if (this.token !== undefined) options.token = this.token;
+    if (this.allowOrigin !== undefined) options.allowOrigins = this.allowOrigin;
     // Loaded here so client commands do not pay for the server's modules at start-up.
     const { runServer } = await import('../../src/main.js');
     await runServer(options);

@@ -1,11 +1,13 @@
 /**
- * Request guards (SPEC §8): token, DNS-rebinding and cross-site checks, and JSON-only bodies.
- * Runs before routing, so a refused request never reaches a handler.
+ * Request guards (SPEC §8): Host (DNS rebinding), Origin (cross-site pages), token, JSON-only
+ * bodies. Runs before routing, so a refused request never reaches a handler. The Host comes
+ * first: a malformed one is a bad request whoever sends it (RFC 9112 §3.2).
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { H3Event } from 'h3';
 import { MxxError } from '../errors.js';
+import { isLoopbackHost } from '../net/loopback.js';
 import { isJsonContentType } from './http.js';
 
 export interface GuardOptions {
@@ -13,21 +15,21 @@ export interface GuardOptions {
   token?: string;
   /** Bound to a loopback address: refuse a Host that is not a loopback name. */
   loopbackOnly: boolean;
+  /** The port the server listens on; a getter, because port 0 is known only after listen(). */
+  ownPort: () => number;
+  /** Serialised web origins allowed besides the server's own (`--allow-origin`). @default [] */
+  allowOrigins?: readonly string[];
 }
 
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  if (host === '::1') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::ffff:127.0.0.1';
-}
+// host[:port]: a bracketed IPv6 literal, or a name / IPv4 address; nothing else (RFC 9110 §7.2).
+const HOST_HEADER = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9._-]+))(?::(\d{1,5}))?$/;
 
-function hostnameOf(hostHeader: string): string {
-  // "[::1]:5000" → "::1"; "localhost:5000" → "localhost"
-  if (hostHeader.startsWith('[')) return hostHeader.slice(1, hostHeader.indexOf(']'));
-  const colon = hostHeader.lastIndexOf(':');
-  return colon > 0 && hostHeader.indexOf(':') === colon ? hostHeader.slice(0, colon) : hostHeader;
+/** The hostname of a Host header (IPv6 without brackets), or null when it is not host[:port]. */
+function parseHostHeader(value: string): string | null {
+  const match = HOST_HEADER.exec(value);
+  if (!match || (match[3] !== undefined && Number(match[3]) > 65535)) return null;
+  if (match[1] !== undefined) return isIP(match[1]) === 6 ? match[1] : null;
+  return match[2]!;
 }
 
 function sameToken(given: string, expected: string): boolean {
@@ -37,8 +39,38 @@ function sameToken(given: string, expected: string): boolean {
 }
 
 export function createGuard(options: GuardOptions): (event: H3Event) => void {
+  const allowOrigins = new Set(options.allowOrigins ?? []);
+  const isTrustedOrigin = (origin: string): boolean => {
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      return false; // "null" (sandboxed frames, file: pages) and anything that is not a URL
+    }
+    if (allowOrigins.has(url.origin)) return true;
+    const port = url.port === '' ? 80 : Number(url.port);
+    return url.protocol === 'http:' && isLoopbackHost(url.hostname) && port === options.ownPort();
+  };
   return (event) => {
     const headers = event.req.headers;
+    const hostHeader = headers.get('host') ?? '';
+    const host = parseHostHeader(hostHeader);
+    if (host === null) {
+      throw new MxxError('INVALID_REQUEST', `the Host header ${JSON.stringify(hostHeader)} is not a host[:port]`, {
+        hint: 'send the address of the server, e.g. Host: 127.0.0.1:5000',
+      });
+    }
+    if (options.loopbackOnly && !isLoopbackHost(host)) {
+      throw new MxxError('FORBIDDEN_ORIGIN', `requests for host "${host}" are refused by a server bound to loopback`, {
+        hint: 'use http://127.0.0.1:<port> or http://localhost:<port>',
+      });
+    }
+    const origin = headers.get('origin');
+    if (origin !== null && !isTrustedOrigin(origin)) {
+      throw new MxxError('FORBIDDEN_ORIGIN', `requests from the web page origin ${origin} are refused`, {
+        hint: `web pages may call the API only from its own origin (http://localhost:${options.ownPort()}) or one given with --allow-origin`,
+      });
+    }
     if (options.token !== undefined) {
       const auth = headers.get('authorization') ?? '';
       const match = /^Bearer\s+(.+)$/i.exec(auth);
@@ -46,25 +78,6 @@ export function createGuard(options: GuardOptions): (event: H3Event) => void {
         throw new MxxError('UNAUTHORIZED', auth ? 'the API token is wrong' : 'this server requires an API token', {
           hint: 'set MXX_API_TOKEN (the client sends it as Authorization: Bearer <token>)',
         });
-      }
-    }
-    const host = hostnameOf(headers.get('host') ?? '');
-    if (options.loopbackOnly && !isLoopbackHost(host)) {
-      throw new MxxError('FORBIDDEN_ORIGIN', `requests for host "${host}" are refused by a server bound to loopback`, {
-        hint: 'use http://127.0.0.1:<port> or http://localhost:<port>',
-      });
-    }
-    const origin = headers.get('origin');
-    if (origin !== null) {
-      let originHost = '';
-      try {
-        originHost = new URL(origin).hostname;
-      } catch {
-        // "null" and other opaque origins fall through as foreign
-      }
-      const trusted = originHost !== '' && (isLoopbackHost(originHost) || originHost.replace(/^\[|\]$/g, '') === host);
-      if (!trusted) {
-        throw new MxxError('FORBIDDEN_ORIGIN', `requests from the web page origin ${origin} are refused`);
       }
     }
     const method = event.req.method;
