@@ -43,59 +43,120 @@ async function readJobFile(file: string): Promise<Loaded> {
 /** Loads or reloads one job file. Never throws: a bad file becomes a recorded load error. */
 export async function applyJobFile(supervisor: Supervisor, path: string): Promise<ApplyOutcome> {
   const file = resolve(path);
-  return applyLoaded(supervisor, file, await readJobFile(file));
+  const loaded = await readJobFile(file);
+  return commit(supervisor, file, decide(supervisor, file, loaded, (id) => supervisor.registry.get(id)));
 }
 
-/** Registers what was read, in order: which of two files for one id wins depends on it. */
-function applyLoaded(supervisor: Supervisor, file: string, loaded: Loaded): ApplyOutcome {
-  if (loaded.kind === 'ignored') return 'ignored';
-  if (loaded.kind === 'failed') return fail(supervisor, file, loaded.jobId, loaded.error);
+/** Who holds an id: the registry, or (during a folder load) a file already chosen for it. */
+type OwnerOf = (id: string) => { source: string; file?: string | undefined } | undefined;
+
+type Decision =
+  | { kind: 'ignored' }
+  | { kind: 'failed'; jobId: string | null; error: string }
+  | { kind: 'unchanged'; id: string }
+  | { kind: 'register'; id: string; def: JobDefinition; replacing: boolean };
+
+/** What to do with what was read; decided in order, since which of two files for one id wins depends on it. */
+function decide(supervisor: Supervisor, file: string, loaded: Loaded, ownerOf: OwnerOf): Decision {
+  if (loaded.kind !== 'ok') return loaded;
   const { id, def } = loaded;
-  const owner = supervisor.registry.get(id);
+  const owner = ownerOf(id);
   if (owner && (owner.source !== 'file' || owner.file !== file)) {
     // Two definitions for one id: the one registered first keeps it.
     if (owner.source === 'api') {
-      return fail(supervisor, file, id, `${basename(file)}: job id ${id} is already registered over the API; unregister it first (mxx unregister ${id})`);
+      return { kind: 'failed', jobId: id, error: `${basename(file)}: job id ${id} is already registered over the API; unregister it first (mxx unregister ${id})` };
     }
     if (owner.file && existsSync(owner.file)) {
-      return fail(supervisor, file, id, `${basename(file)}: job id ${id} is already defined by ${owner.file}; rename one of the files`);
+      return { kind: 'failed', jobId: id, error: `${basename(file)}: job id ${id} is already defined by ${owner.file}; rename one of the files` };
     }
   }
+  const stored = supervisor.registry.get(id);
   const same =
-    owner?.file === file &&
-    JSON.stringify(owner.config) === JSON.stringify(def.config) &&
-    JSON.stringify(owner.schedule) === JSON.stringify(def.scheduleDoc) &&
+    stored?.file === file &&
+    JSON.stringify(stored.config) === JSON.stringify(def.config) &&
+    JSON.stringify(stored.schedule) === JSON.stringify(def.scheduleDoc) &&
     supervisor.hasJob(id);
+  return same ? { kind: 'unchanged', id } : { kind: 'register', id, def, replacing: stored !== undefined };
+}
+
+async function commit(supervisor: Supervisor, file: string, decision: Decision): Promise<ApplyOutcome> {
+  if (decision.kind === 'ignored') return 'ignored';
+  if (decision.kind === 'failed') return fail(supervisor, file, decision.jobId, decision.error);
+  const { id } = decision;
+  if (decision.kind === 'register') {
+    try {
+      await supervisor.register(decision.def, { source: 'file', file, replace: true });
+    } catch (error) {
+      // Not saved (full or read-only disk): nothing changed; the next change of the file retries.
+      return fail(supervisor, file, id, `${basename(file)}: job ${id} could not be registered: ${messageOf(error)}`);
+    }
+  }
   const hadError = supervisor.loadErrorOf(file) !== undefined;
-  supervisor.clearLoadError(file);
+  guarded(supervisor, file, () => supervisor.clearLoadError(file));
   if (hadError) supervisor.logger.info(`job file ${file} loads again`, { job: id });
-  if (same) return 'unchanged';
-  supervisor.register(def, { source: 'file', file, replace: true });
-  return owner ? 'replaced' : 'registered';
+  return decision.kind === 'unchanged' ? 'unchanged' : decision.replacing ? 'replaced' : 'registered';
+}
+
+/** Marking an entry's load error persists it; a storage fault there must not undo the file's outcome. */
+function guarded(supervisor: Supervisor, file: string, change: () => void): void {
+  try {
+    change();
+  } catch (error) {
+    supervisor.logger.warn(`job file ${file}: its load error could not be saved in the registry`, { error: messageOf(error) });
+  }
 }
 
 function fail(supervisor: Supervisor, file: string, jobId: string | null, error: string): ApplyOutcome {
   const known = supervisor.loadErrorOf(file);
-  // Log a bad file once, not on every save that leaves it bad in the same way.
+  // The one place a load failure is logged, once: not again on every save that leaves it bad the same way.
   if (known?.error !== error) {
     const kept = jobId !== null && supervisor.registry.get(jobId)?.file === file;
     supervisor.logger.error(`job file ${file} failed to load${kept ? '; the last good definition stays active' : ''}`, {
       error,
     });
   }
-  supervisor.setLoadError(file, jobId, error);
+  guarded(supervisor, file, () => supervisor.setLoadError(file, jobId, error));
   return 'failed';
 }
 
-/** A job file disappeared: its job is unregistered (a run in progress finishes). */
-export function removeJobFile(supervisor: Supervisor, path: string): boolean {
+/**
+ * A job file disappeared: its job is unregistered (a run in progress finishes), and another file
+ * that claims the same id, refused while this one owned it, is loaded in its place at once.
+ */
+export async function removeJobFile(supervisor: Supervisor, path: string): Promise<boolean> {
   const file = resolve(path);
   supervisor.clearLoadError(file);
   const entry = supervisor.registry.list().find((e) => e.source === 'file' && e.file === file);
   if (!entry) return false;
-  supervisor.unregister(entry.job_id, 'file');
+  try {
+    await supervisor.unregister(entry.job_id, 'file');
+  } catch (error) {
+    supervisor.logger.error(`job file ${file} removed, but job ${entry.job_id} could not be unregistered; it stays until the next start`, {
+      error: messageOf(error),
+    });
+    return false;
+  }
   supervisor.logger.info(`job file ${file} removed; job ${entry.job_id} unregistered`);
+  await loadRefusedClaims(supervisor, entry.job_id);
   return true;
+}
+
+/**
+ * Re-applies, in name order (as at start), the files whose load failed for `id`: the first valid
+ * one registers, the others are refused again naming the new owner. A file refused for its own
+ * content fails the same way and is not logged again.
+ */
+async function loadRefusedClaims(supervisor: Supervisor, id: string): Promise<void> {
+  const claims = supervisor
+    .listLoadErrors()
+    .filter((e) => e.jobId === id && existsSync(e.file))
+    .map((e) => e.file)
+    .sort();
+  for (const file of claims) {
+    if ((await applyJobFile(supervisor, file)) !== 'failed') {
+      supervisor.logger.info(`job file ${file} now defines job ${id}`);
+    }
+  }
 }
 
 export interface FolderLoad {
@@ -117,12 +178,20 @@ export async function loadJobsFolder(supervisor: Supervisor, dir: string): Promi
     for (let i = next++; i < files.length; i = next++) results[i] = await readJobFile(files[i]!);
   };
   await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, files.length) }, reader));
+  // Decide in name order (a file chosen for an id owns it for the files after it), then register
+  // concurrently: the registry coalesces the writes.
+  const chosen = new Map<string, string>();
+  const ownerOf: OwnerOf = (id) => (chosen.has(id) ? { source: 'file', file: chosen.get(id) } : supervisor.registry.get(id));
   const present = new Set<string>();
-  files.forEach((file, i) => {
-    if (applyLoaded(supervisor, file, results[i]!) !== 'ignored') present.add(file);
+  const commits = files.map((file, i) => {
+    const decision = decide(supervisor, file, results[i]!, ownerOf);
+    if (decision.kind !== 'ignored') present.add(file);
+    if (decision.kind === 'register' || decision.kind === 'unchanged') chosen.set(decision.id, file);
+    return commit(supervisor, file, decision);
   });
+  await Promise.all(commits);
   for (const entry of supervisor.registry.list()) {
-    if (entry.source === 'file' && entry.file && !present.has(entry.file)) removeJobFile(supervisor, entry.file);
+    if (entry.source === 'file' && entry.file && !present.has(entry.file)) await removeJobFile(supervisor, entry.file);
   }
   const failed = supervisor.listLoadErrors().map(({ file, error }) => ({ file, error }));
   const failedFiles = new Set(failed.map((f) => f.file));

@@ -166,3 +166,59 @@ describe('hot reload', () => {
     expect((await server.call('/health')).body.load_errors).toBe(0);
   });
 });
+
+describe('two files for one id', () => {
+  it('deleting the file that won loads the refused one at once', async () => {
+    await writeFile(file('agent.toml'), job('echo toml'));
+    await waitFor(() => entry('agent'), 5000, 'agent registered');
+    await writeFile(file('agent.json'), JSON.stringify({ os: { cmd: 'echo json' } }));
+    await waitFor(async () => (await server.call('/health')).body.load_errors === 1, 5000, 'agent.json refused');
+    expect((await entry('agent')).file).toBe(file('agent.toml'));
+
+    await rm(file('agent.toml'));
+    const taken = await waitFor(async () => {
+      const e = await entry('agent');
+      return e?.file === file('agent.json') ? e : null;
+    }, 5000, 'agent.json registered');
+    expect(taken.config.os.cmd).toBe('echo json');
+    expect(taken.load_error).toBeUndefined();
+    expect((await server.call('/health')).body.load_errors).toBe(0);
+    expect((await server.call('/jobs/agent')).status).toBe(200);
+  });
+
+  it('renaming the winner away loads the refused one; of several, the first by name wins and the rest name it', async () => {
+    await writeFile(file('multi.toml'), job('echo toml'));
+    await waitFor(() => entry('multi'), 5000, 'multi registered');
+    await writeFile(file('multi.yaml'), 'os:\n  cmd: echo yaml\n');
+    await writeFile(file('multi.json'), JSON.stringify({ os: { cmd: 'echo json' } }));
+    await waitFor(async () => (await server.call('/health')).body.load_errors === 2, 5000, 'two refused');
+
+    await rename(file('multi.toml'), file('other.toml'));
+    const taken = await waitFor(async () => {
+      const e = await entry('multi');
+      return e && e.file !== file('multi.toml') ? e : null;
+    }, 5000, 'multi taken over');
+    expect(taken.file).toBe(file('multi.json'));
+    await waitFor(() => entry('other'), 5000, 'other registered');
+    const health = await waitFor(async () => {
+      const body = (await server.call('/health')).body;
+      return body.load_errors === 1 && body.load_error_files[0].error.includes('multi.json') ? body : null;
+    }, 5000, 'multi.yaml refused by multi.json');
+    expect(health.load_error_files[0].file).toBe(file('multi.yaml'));
+    expect(health.load_error_files[0].error).toMatch(/multi\.yaml: job id multi is already defined by .*multi\.json; rename one of the files/);
+  });
+
+  it('a bad edit of the winner keeps it (last good definition): the duplicate stays refused', async () => {
+    await writeFile(file('pair.toml'), job('echo toml'));
+    await waitFor(() => entry('pair'), 5000, 'pair registered');
+    await writeFile(file('pair.yaml'), 'os:\n  cmd: echo yaml\n');
+    await waitFor(async () => (await server.call('/health')).body.load_errors === 1, 5000, 'pair.yaml refused');
+    await writeFile(file('pair.toml'), '[os]\ncmd = "broken\n');
+    await waitFor(async () => (await entry('pair'))?.load_error, 5000, 'pair.toml load error');
+    const e = await entry('pair');
+    expect(e.file).toBe(file('pair.toml'));
+    expect(e.config.os.cmd).toBe('echo toml');
+    const files = (await server.call('/health')).body.load_error_files.map((f: any) => f.file).sort();
+    expect(files).toEqual([file('pair.toml'), file('pair.yaml')]);
+  });
+});
