@@ -103,10 +103,14 @@ function resolveAllowOrigins(options: ServerOptions, env: NodeJS.ProcessEnv): st
   return list.filter((value) => value !== '').map((value) => parseOrigin(value, 'MXX_ALLOW_ORIGINS'));
 }
 
-/** `[::1]` → `::1` (listen takes no brackets); `localhost.` → `localhost` (not in /etc/hosts). */
+/**
+ * `[::1]` → `::1` (listen takes no brackets). A loopback spelling loses its trailing dot:
+ * `localhost.` is not in /etc/hosts and `127.0.0.1.` is no IP literal to the resolver, so both
+ * would go to DNS, which could answer with an address that is not loopback (and needs a token).
+ */
 function bindAddress(host: string): string {
   const unbracketed = /^\[(.*)\]$/.exec(host)?.[1] ?? host;
-  return /^localhost\.$/i.test(unbracketed) ? unbracketed.slice(0, -1) : unbracketed;
+  return unbracketed.endsWith('.') && isLoopbackHost(unbracketed) ? unbracketed.slice(0, -1) : unbracketed;
 }
 
 export function resolveServerOptions(options: ServerOptions, env: NodeJS.ProcessEnv = process.env): ResolvedServerOptions {

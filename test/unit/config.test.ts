@@ -65,9 +65,11 @@ describe('resolveServerOptions: the token rule', () => {
 });
 
 describe('resolveServerOptions: the bind address', () => {
-  it('binds an IPv6 literal given in brackets, and localhost given with its trailing dot', () => {
+  it('binds an IPv6 literal given in brackets, and a loopback spelling without its trailing dot (no DNS lookup)', () => {
     expect(resolve({ host: '[::1]' }).host).toBe('::1');
     expect(resolve({ host: 'localhost.' }).host).toBe('localhost');
+    expect(resolve({ host: '127.0.0.1.' }).host).toBe('127.0.0.1');
+    expect(resolve({ host: 'server.example.com.', token: '0123456789abcdef' }).host).toBe('server.example.com.');
     expect(resolve({ host: 'LOCALHOST' }).host).toBe('LOCALHOST');
   });
 });
