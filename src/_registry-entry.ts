@@ -1,4 +1,4 @@
-/** Shape checks for registry.json: the whole document, and each entry on its own. */
+/** Shape checks for registry.json (and the registry journal's entries): the whole document, and each entry on its own. */
 import { isJobId } from './job/id.js';
 import type { RegistryEntry } from './records.js';
 
@@ -6,6 +6,8 @@ export const REGISTRY_VERSION = 1;
 
 export interface RegistryDocument {
   version: number;
+  /** The last journal change the file includes. @default 0 */
+  seq?: number;
   entries: unknown[];
 }
 
@@ -21,6 +23,11 @@ export function registryDocumentProblem(value: unknown): string | undefined {
     return `"version" is ${JSON.stringify(version)}, expected a positive integer`;
   }
   if (!Array.isArray(entries)) return '"entries" is not an array';
+  // The journal position the file includes; absent in files written before the journal.
+  const { seq } = value;
+  if (seq !== undefined && (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0)) {
+    return `"seq" is ${JSON.stringify(seq)}, expected a non-negative integer`;
+  }
   return undefined;
 }
 

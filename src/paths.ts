@@ -10,8 +10,10 @@ export interface MxxPaths {
   jobs: string;
   /** `<home>/server`. */
   server: string;
-  /** `<home>/server/registry.json`. */
+  /** `<home>/server/registry.json`: the compacted registry. */
   registry: string;
+  /** `<home>/server/registry.journal`: changes not yet compacted into registry.json. */
+  registryJournal: string;
   /** `<home>/server/runs`: one history file per job. */
   runs: string;
   /** `<home>/server/logs`: one folder per job, one file per run. */
@@ -32,6 +34,7 @@ export function resolvePaths(options: PathOptions = {}, env: NodeJS.ProcessEnv =
     jobs,
     server,
     registry: join(server, 'registry.json'),
+    registryJournal: join(server, 'registry.journal'),
     runs: join(server, 'runs'),
     logs: join(server, 'logs'),
   };
