@@ -7,6 +7,7 @@ import { createGuard, type GuardOptions } from './guard.js';
 import { registerHealthRoutes } from './health.js';
 import { errorResponse, fromH3Error } from './http.js';
 import { registerJobRoutes } from './jobs.js';
+import { createLogFollowers, DEFAULT_MAX_LOG_FOLLOWERS } from './log-followers.js';
 import { assertDecodablePath } from './params.js';
 import { registerRegistryRoutes } from './registry.js';
 import { createRoutes } from './routes.js';
@@ -21,6 +22,8 @@ export interface AppOptions extends GuardOptions {
   debug?: boolean;
   /** False while the server is still loading: every request then gets 503 SERVER_STARTING. @default always ready */
   isReady?: () => boolean;
+  /** Clients following run logs at once (`?follow=true`), over the whole server; beyond: 503 TOO_MANY_SUBSCRIBERS. @default 64 */
+  maxLogFollowers?: number;
 }
 
 export function createApp(supervisor: Supervisor, options: AppOptions): H3 {
@@ -45,7 +48,8 @@ export function createApp(supervisor: Supervisor, options: AppOptions): H3 {
   const routes = createRoutes(app, API_BASE, logger, debug);
   registerHealthRoutes(routes, supervisor);
   registerJobRoutes(routes, supervisor);
-  registerRunRoutes(routes, supervisor);
+  const followers = createLogFollowers(supervisor, options.maxLogFollowers ?? DEFAULT_MAX_LOG_FOLLOWERS, logger);
+  registerRunRoutes(routes, supervisor, followers, logger);
   registerRegistryRoutes(routes, supervisor);
   app.all('/**', (event) => {
     try {
