@@ -9,6 +9,7 @@ import type { Supervisor } from '../supervisor/index.js';
 import type { NextBody, RunsBody } from './types.js';
 import { json, jsonText, readJsonBody } from './http.js';
 import { jobIdParam } from './params.js';
+import { wireSource } from './source.js';
 
 export function intQuery(event: H3Event, name: string, fallback: number, min: number, max: number): number {
   const raw = getQuery(event)[name];
@@ -38,7 +39,10 @@ export function registerJobRoutes(app: Routes, supervisor: Supervisor): void {
 
   app.get('/jobs/active', () => jsonText(supervisor.listJson('active')));
 
-  app.get('/jobs/:id', (event) => json(supervisor.status(jobIdParam(event))));
+  app.get('/jobs/:id', (event) => {
+    const id = jobIdParam(event);
+    return json({ ...supervisor.status(id), source: wireSource(supervisor.getJob(id).entry) });
+  });
 
   app.delete('/jobs/:id', async (event) =>
     json(await supervisor.cancel(jobIdParam(event), boolQuery(event, 'terminate'))),

@@ -4,16 +4,18 @@ import { getQuery } from 'h3';
 import { MxxError } from '../errors.js';
 import type { RegistryEntry } from '../records.js';
 import type { Supervisor } from '../supervisor/index.js';
-import type { RegistryListBody } from './types.js';
+import type { RegistryEntryBody, RegistryListBody } from './types.js';
 import { json } from './http.js';
 import { jobIdParam } from './params.js';
+import { wireSource } from './source.js';
 
 const FILTERS = ['all', 'scheduled', 'on_demand'] as const;
 type Filter = (typeof FILTERS)[number];
 
 /** The registry entry with the job's live counters (persisted once a second). */
-function entryOf(supervisor: Supervisor, entry: RegistryEntry): RegistryEntry {
-  return supervisor.hasJob(entry.job_id) ? { ...entry, ...pickCounters(supervisor.getJob(entry.job_id).entry) } : entry;
+function entryOf(supervisor: Supervisor, entry: RegistryEntry): RegistryEntryBody {
+  const counters = supervisor.hasJob(entry.job_id) ? pickCounters(supervisor.getJob(entry.job_id).entry) : {};
+  return { ...entry, ...counters, source: wireSource(entry) };
 }
 
 function pickCounters(entry: RegistryEntry): Pick<RegistryEntry, 'execution_count' | 'last_triggered'> {

@@ -1,5 +1,6 @@
 /** JSON shapes of the REST API (SPEC §4). The server produces them; the CLI reads them. */
 import type { RegistryEntry, RunRecord, RunStatus } from '../records.js';
+import type { WireSource } from './source.js';
 
 export type JobStatus = 'pending' | Exclude<RunStatus, 'queued' | 'missed'>;
 
@@ -77,12 +78,13 @@ export interface ValidateBody {
 }
 
 export interface RegistryListBody {
-  jobs: RegistryEntry[];
+  jobs: RegistryEntryBody[];
   count: number;
   filter: 'all' | 'scheduled' | 'on_demand';
 }
 
-export type RegistryEntryBody = RegistryEntry;
+/** GET /registry/{id}: the stored entry with its live counters, and `source` as the original shows it. */
+export type RegistryEntryBody = Omit<RegistryEntry, 'source'> & { source: WireSource };
 
 export interface HealthBody {
   status: 'healthy';
