@@ -29,8 +29,7 @@ function boolQuery(event: H3Event, name: string): boolean {
 export function registerJobRoutes(app: Routes, supervisor: Supervisor): void {
   app.post('/jobs', async (event) => {
     const { definition, replaceExisting } = parseJobRequest(await readJsonBody(event));
-    const body = supervisor.register(definition, { source: 'api', replace: replaceExisting });
-    await supervisor.registry.flush();
+    const body = await supervisor.register(definition, { source: 'api', replace: replaceExisting });
     return json(body, body.replaced ? 200 : 201);
   });
 

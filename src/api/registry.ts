@@ -46,8 +46,7 @@ export function registerRegistryRoutes(app: Routes, supervisor: Supervisor): voi
   });
 
   app.delete('/registry/:id', async (event) => {
-    const body = supervisor.unregister(jobIdParam(event), 'api');
-    await supervisor.registry.flush();
+    const body = await supervisor.unregister(jobIdParam(event), 'api');
     return json(body);
   });
 }

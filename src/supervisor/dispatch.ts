@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { RunEvent, RunResult, StopReason } from '../../workers/protocol.js';
 import type { ExecutionPool } from '../pool.js';
+import type { FaultLog } from './faults.js';
 import type { JobDefinition } from '../job/types.js';
 import { toIsoLocal } from '../records.js';
 import { Fifo } from './fifo.js';
@@ -17,6 +18,7 @@ export interface DispatcherOptions {
   logCapBytes: number;
   tailBytes: number;
   logPath(run: ActiveRun): string;
+  faults: FaultLog;
   /** The run was accepted by the pool's worker: pid known. */
   onStarted(run: ActiveRun): void;
   onOutput(run: ActiveRun): void;
@@ -26,7 +28,6 @@ export interface DispatcherOptions {
 
 export class Dispatcher {
   private readonly waiting = new Fifo<{ run: ActiveRun; def: JobDefinition }>();
-  private readonly madeDirs = new Set<string>();
   private inPool = 0;
 
   constructor(private readonly options: DispatcherOptions) {}
@@ -68,10 +69,16 @@ export class Dispatcher {
   private launch(run: ActiveRun, def: JobDefinition): void {
     this.inPool++;
     const logPath = this.options.logPath(run);
-    const dir = dirname(logPath);
-    if (!this.madeDirs.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      this.madeDirs.add(dir);
+    // Not cached: the folder goes away when a job's runs are cleared, or by hand.
+    try {
+      mkdirSync(dirname(logPath), { recursive: true, mode: 0o700 });
+    } catch (error) {
+      // A full or read-only disk fails this run, never the server (this may run in a timer).
+      const reason = `could not create the log folder ${dirname(logPath)}: ${(error as Error).message}`;
+      this.options.faults.report('log', `run ${run.runId} of job ${run.jobId} failed: ${reason}`, { job: run.jobId, run: run.runId });
+      // Ended on the next turn, so the caller (a fire, a trigger) sees a run that was accepted.
+      setImmediate(() => this.ended(run, failedBeforeStart(run, reason)));
+      return;
     }
     const scheduledAt = run.request.scheduledAt ?? Date.now();
     const handle = this.options.pool.run(
@@ -101,19 +108,7 @@ export class Dispatcher {
     handle.result.then(
       (result) => this.ended(run, result),
       (error: unknown) =>
-        this.ended(run, {
-          runId: run.runId,
-          status: 'failed',
-          exitCode: null,
-          signal: null,
-          pid: run.record.pid,
-          startedAt: null,
-          endedAt: Date.now(),
-          error: `execution pool failed: ${error instanceof Error ? error.message : String(error)}`,
-          tail: '',
-          outputBytes: 0,
-          truncated: false,
-        }),
+        this.ended(run, failedBeforeStart(run, `execution pool failed: ${error instanceof Error ? error.message : String(error)}`)),
     );
   }
 
@@ -149,4 +144,21 @@ export class Dispatcher {
       this.options.onEnded(item.run, null, reason);
     }
   }
+}
+
+/** The result of a run that failed before its process started (or whose worker was lost). */
+function failedBeforeStart(run: ActiveRun, error: string): RunResult {
+  return {
+    runId: run.runId,
+    status: 'failed',
+    exitCode: null,
+    signal: null,
+    pid: run.record.pid,
+    startedAt: null,
+    endedAt: Date.now(),
+    error,
+    tail: '',
+    outputBytes: 0,
+    truncated: false,
+  };
 }

@@ -4,7 +4,7 @@
  * watcher call its methods; it never parses HTTP or files itself.
  */
 import { EventEmitter } from 'node:events';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { ActionBody, JobStatusBody, RegisterBody, TriggerBody } from '../api/types.js';
@@ -18,6 +18,8 @@ import { runLogFile, type MxxPaths } from '../paths.js';
 import { toIsoLocal, type JobSource, type RegistryEntry, type RunRecord } from '../records.js';
 import { createRegistry, type Registry } from '../registry.js';
 import { catchUpMisfires } from './catch-up.js';
+import { watchClock, type ClockWatch } from './clock-watch.js';
+import { FaultLog } from './faults.js';
 import { RunCounters } from './counters.js';
 import { JobTable } from './job-table.js';
 import { LoadErrors, type LoadError } from './load-errors.js';
@@ -25,7 +27,7 @@ import { killStaleRunProcesses } from './orphans.js';
 import { findOverlaps } from './overlaps.js';
 import { newRecord, RunEngine, type FireOutcome } from './run-engine.js';
 import { jobStatusBody } from './status.js';
-import { armJob, disarmJob } from './timers.js';
+import { armJob, disarmJob, FIRE_LEAD_MS } from './timers.js';
 import { statusEpoch, touch, type ActiveRun, type FireRequest, type Job } from './types.js';
 
 export type { FireOutcome } from './run-engine.js';
@@ -65,8 +67,15 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly engine: RunEngine;
   private readonly counters: RunCounters;
   private readonly loadErrors: LoadErrors;
+  /** Storage faults that failed a run, counted and logged without flooding. */
+  readonly faults: FaultLog;
   private closing = false;
   private closed: Promise<void> | null = null;
+  private clock: ClockWatch | null = null;
+  /** Changes of one job's definition or state are applied one at a time (persist, then apply). */
+  private readonly jobLocks = new Map<string, Promise<unknown>>();
+  /** Runs ended since each job's logs were last pruned, and whether a prune is under way. */
+  private readonly prunes = new Map<string, { ended: number; running: boolean }>();
   private readonly listingCache = new Map<string, { epoch: number; size: number; bytes: Uint8Array }>();
 
   constructor(options: SupervisorOptions) {
@@ -77,6 +86,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.history = createHistory({ dir: this.paths.runs, logger: this.logger });
     this.counters = new RunCounters(this.registry, this.table);
     this.loadErrors = new LoadErrors(this.registry, this.table);
+    this.faults = new FaultLog(this.logger);
     const maxConcurrency = options.maxConcurrency ?? 64;
     const threads = options.pool?.threads ?? availableParallelism();
     // The gate decides how many runs go at once; the pool must never be the tighter limit.
@@ -94,18 +104,20 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       maxConcurrency,
       logCapBytes: options.logCapBytes ?? 10 * 1024 * 1024,
       tailBytes: options.tailBytes ?? 4096,
+      faults: this.faults,
       onOutput: (run) => this.emit('run-output', run),
       onEnded: (record) => this.emit('run-end', record),
-      onJobRunEnded: (job) => {
-        if (job.entry.execution_count % job.def.policy.history === 0) void pruneLogs(this, job.id);
-      },
+      onJobRunEnded: (job) => this.countLogForPruning(job),
     });
   }
 
   // ── lifecycle ────────────────────────────────────────────────────────────
 
   async start(): Promise<void> {
-    await Promise.all([this.paths.jobs, this.paths.runs, this.paths.logs].map((dir) => mkdir(dir, { recursive: true })));
+    await mkdir(this.paths.jobs, { recursive: true });
+    // Logs and history may hold secrets (job output, environments): only the owner may read them.
+    await Promise.all([this.paths.server, this.paths.runs, this.paths.logs].map((dir) => mkdir(dir, { recursive: true, mode: 0o700 })));
+    await Promise.all([this.paths.runs, this.paths.logs].map((dir) => chmod(dir, 0o700).catch(() => undefined)));
     await this.registry.load();
     await this.history.load({ keep: (id) => this.configuredKeep(id) });
     await this.markInterrupted();
@@ -128,13 +140,15 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       }
       this.arm(job);
     }
+    this.clock = watchClock((delta) => this.replanAll(delta));
   }
 
   /** Stops firing, stops runs (grace, then kill), persists. Safe to call twice. */
   close(): Promise<void> {
     this.closed ??= (async () => {
       this.closing = true;
-      for (const job of this.table.values()) disarmJob(job, true);
+      this.clock?.stop();
+      for (const job of this.table.values()) disarmJob(job, { retriesToo: true });
       await this.engine.shutdown();
       await this.pool.close();
       this.counters.flush();
@@ -145,64 +159,108 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   // ── registration ─────────────────────────────────────────────────────────
 
-  register(def: JobDefinition, options: RegisterOptions): RegisterBody {
+  /**
+   * Registers or replaces a job. The registry entry is persisted first; only then is the job
+   * installed and armed, so an answer is given only for a change that is on disk, and a change that
+   * could not be saved (STORAGE_UNAVAILABLE) leaves everything as it was.
+   */
+  register(def: JobDefinition, options: RegisterOptions): Promise<RegisterBody> {
     this.assertOpen();
-    const existing = this.registry.get(def.id);
-    if (existing && existing.source === 'file' && options.source === 'api') {
-      throw new MxxError('JOB_FROM_FILE', `job ${def.id} is defined by the job file ${existing.file}`, {
-        hint: `edit or delete ${existing.file} instead; the server reloads it`,
-      });
-    }
-    if (existing && !options.replace) {
-      throw new MxxError('JOB_EXISTS', `job ${def.id} already exists`, {
-        hint: 'send "replace_existing": true to replace its definition',
-      });
-    }
-    // The job's own entry carries counters not yet persisted (RunCounters flushes once a second).
-    const previous = this.table.get(def.id)?.entry ?? existing;
-    const entry: RegistryEntry = {
-      job_id: def.id,
-      config: def.config,
-      schedule: def.scheduleDoc,
-      source: options.source,
-      ...(options.file === undefined ? {} : { file: options.file }),
-      registered_at: toIsoLocal(Date.now()),
-      last_triggered: previous?.last_triggered ?? null,
-      execution_count: previous?.execution_count ?? 0,
-      // A file edit keeps a cancelled schedule cancelled; an explicit API registration arms it.
-      paused: options.source === 'file' ? (previous?.paused ?? false) : false,
-    };
-    this.registry.set(entry);
-    const job = this.table.install(def, entry);
-    this.arm(job);
-    const overlaps = job.schedule ? findOverlaps(job, this.table.values(), Date.now()) : [];
-    if (overlaps.length > 0) {
-      this.logger.warn(`job ${def.id} fires at the same second as other jobs`, { overlaps: overlaps.join(',') });
-    }
-    return {
-      job_id: def.id,
-      status: job.schedule ? 'scheduled' : 'registered',
-      next_run: job.nextFire === null ? null : toIsoLocal(job.nextFire),
-      on_demand: !job.schedule,
-      overlaps,
-      ...(existing ? { replaced: true } : {}),
-    };
+    return this.exclusive(def.id, async () => {
+      this.assertOpen();
+      const existing = this.registry.get(def.id);
+      if (existing && existing.source === 'file' && options.source === 'api') {
+        throw new MxxError('JOB_FROM_FILE', `job ${def.id} is defined by the job file ${existing.file}`, {
+          hint: `edit or delete ${existing.file} instead; the server reloads it`,
+        });
+      }
+      if (existing && !options.replace) {
+        throw new MxxError('JOB_EXISTS', `job ${def.id} already exists`, {
+          hint: 'send "replace_existing": true to replace its definition',
+        });
+      }
+      // The job's own entry carries counters not yet persisted (RunCounters flushes once a second).
+      const previous = this.table.get(def.id)?.entry ?? existing;
+      const registeredAt = Date.now();
+      const entry: RegistryEntry = {
+        job_id: def.id,
+        config: def.config,
+        schedule: def.scheduleDoc,
+        source: options.source,
+        ...(options.file === undefined ? {} : { file: options.file }),
+        registered_at: toIsoLocal(registeredAt),
+        last_triggered: previous?.last_triggered ?? this.history.list(def.id, 1)[0]?.started_at ?? null,
+        // A job registered again after an unregister still has its run history: count it.
+        execution_count: previous?.execution_count ?? this.history.count(def.id),
+        // A file edit keeps a cancelled schedule cancelled; an explicit API registration arms it.
+        paused: options.source === 'file' ? (previous?.paused ?? false) : false,
+      };
+      await this.registry.set(entry);
+      const job = this.table.install(def, entry);
+      // Planned from the registration instant: a fire that fell due while the entry was being
+      // saved runs (late), it is not skipped.
+      this.arm(job, registeredAt);
+      this.runPastDateWithinGrace(job);
+      const overlaps = job.schedule ? findOverlaps(job, this.table.values(), Date.now()) : [];
+      if (overlaps.length > 0) {
+        this.logger.warn(`job ${def.id} fires at the same second as other jobs`, { overlaps: overlaps.join(',') });
+      }
+      return {
+        job_id: def.id,
+        status: job.schedule ? 'scheduled' : 'registered',
+        next_run: job.nextFire === null ? null : toIsoLocal(job.nextFire),
+        on_demand: !job.schedule,
+        overlaps,
+        ...(existing ? { replaced: true } : {}),
+      };
+    });
   }
 
-  /** Removes a job's definition; a run in progress finishes on its own. */
-  unregister(id: string, source: JobSource = 'api'): ActionBody {
-    const job = this.getJob(id);
-    if (source === 'api' && job.entry.source === 'file') {
-      throw new MxxError('JOB_FROM_FILE', `job ${id} comes from the job file ${job.entry.file}`, {
-        hint: `delete or rename ${job.entry.file} to unregister it`,
-      });
-    }
-    disarmJob(job, true);
-    if (job.pending) this.engine.stop(job.pending, 'cancelled');
-    this.table.remove(job);
-    this.registry.delete(id);
-    const running = job.active.size;
-    return { job_id: id, message: running ? `unregistered; ${running} run(s) in progress will finish` : 'unregistered' };
+  /** Removes a job's definition once the removal is persisted; a run in progress finishes on its own. */
+  unregister(id: string, source: JobSource = 'api'): Promise<ActionBody> {
+    return this.exclusive(id, async () => {
+      const job = this.getJob(id);
+      if (source === 'api' && job.entry.source === 'file') {
+        throw new MxxError('JOB_FROM_FILE', `job ${id} comes from the job file ${job.entry.file}`, {
+          hint: `delete or rename ${job.entry.file} to unregister it`,
+        });
+      }
+      await this.registry.delete(id);
+      disarmJob(job, { retriesToo: true });
+      if (job.pending) this.engine.stop(job.pending, 'cancelled');
+      this.table.remove(job);
+      const running = job.active.size;
+      return { job_id: id, message: running ? `unregistered; ${running} run(s) in progress will finish` : 'unregistered' };
+    });
+  }
+
+  /**
+   * A date job registered a little after its run_date (within misfire_grace_time) runs once now,
+   * as APScheduler does; the validation refuses one that is later than that.
+   */
+  private runPastDateWithinGrace(job: Job): void {
+    if (job.def.schedule?.trigger !== 'date' || job.nextFire !== null || job.entry.paused || !job.schedule) return;
+    const now = Date.now();
+    const due = job.schedule.next(now - job.def.policy.misfire_grace_time * 1000 - 1);
+    if (due === null || due > now) return;
+    const dueIso = toIsoLocal(due);
+    if (this.history.list(job.id).some((r) => r.trigger === 'schedule' && r.scheduled_at === dueIso)) return;
+    this.engine.fire(job, { trigger: 'schedule', scheduledAt: due, attempt: 0 });
+  }
+
+  /** Runs `change` after every earlier change of the same job has settled. */
+  private exclusive<T>(id: string, change: () => Promise<T>): Promise<T> {
+    const before = this.jobLocks.get(id) ?? Promise.resolve();
+    const result = before.then(change);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.jobLocks.set(id, settled);
+    void settled.then(() => {
+      if (this.jobLocks.get(id) === settled) this.jobLocks.delete(id);
+    });
+    return result;
   }
 
   private definitionOf(entry: RegistryEntry): JobDefinition {
@@ -215,6 +273,28 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private arm(job: Job, after = Date.now()): void {
     if (this.closing) return;
     armJob(job, (fired, nominal, planned) => this.onTimer(fired, nominal, planned), after);
+  }
+
+  /**
+   * The wall clock jumped (or the machine slept): plan every job again from the new time. A fire
+   * whose instant is now behind us is handled as a late fire (run within misfire_grace_time, else
+   * recorded missed); the others are armed for their next instant after the new now.
+   */
+  private replanAll(deltaMs: number): void {
+    if (this.closing) return;
+    this.logger.warn(`the wall clock jumped ${deltaMs > 0 ? 'forward' : 'back'} by ${Math.round(Math.abs(deltaMs) / 1000)} s; planning every job's next fire again`);
+    const now = Date.now();
+    for (const job of this.table.values()) {
+      if (!job.timer || job.nextFire === null) continue;
+      const nominal = job.nextFire;
+      if (nominal <= now) {
+        const planned = job.timer.at + FIRE_LEAD_MS;
+        disarmJob(job);
+        this.onTimer(job, nominal, planned);
+      } else {
+        this.arm(job, now);
+      }
+    }
   }
 
   private onTimer(job: Job, nominal: number, planned: number): void {
@@ -332,26 +412,30 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return runs.map((r) => r.runId);
   }
 
+  /** Pauses a job once the pause is persisted (it survives a restart); `terminate` also stops its runs. */
   async cancel(id: string, terminate: boolean): Promise<ActionBody> {
-    const job = this.getJob(id);
-    disarmJob(job, true);
-    job.entry.paused = true;
-    touch(job);
-    this.registry.update(id, { paused: true });
+    const job = await this.exclusive(id, async () => {
+      const job = this.getJob(id);
+      await this.registry.update(id, { paused: true });
+      disarmJob(job, { retriesToo: true });
+      job.entry.paused = true;
+      touch(job);
+      return job;
+    });
     const stopped = terminate ? await this.stop(id) : [];
-    await this.registry.flush();
     return { job_id: id, message: job.schedule ? 'schedule cancelled (paused)' : 'job paused', stopped };
   }
 
-  async resume(id: string): Promise<ActionBody> {
-    const job = this.getJob(id);
-    const wasPaused = job.entry.paused;
-    job.entry.paused = false;
-    touch(job);
-    this.registry.update(id, { paused: false });
-    this.arm(job);
-    await this.registry.flush();
-    return { job_id: id, message: wasPaused ? 'resumed' : 'was not paused' };
+  resume(id: string): Promise<ActionBody> {
+    return this.exclusive(id, async () => {
+      const job = this.getJob(id);
+      const wasPaused = job.entry.paused;
+      await this.registry.update(id, { paused: false });
+      job.entry.paused = false;
+      touch(job);
+      this.arm(job);
+      return { job_id: id, message: wasPaused ? 'resumed' : 'was not paused' };
+    });
   }
 
   /** Clears a finished job's run state: its history and logs. */
@@ -414,6 +498,22 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   private assertOpen(): void {
     if (this.closing) throw new MxxError('INTERNAL', 'the server is shutting down');
+  }
+
+  /**
+   * Log files are deleted with the records they belong to: once a job has ended `history` runs since
+   * its last prune (counted here, not derived from execution_count, which concurrent runs skip past).
+   */
+  private countLogForPruning(job: Job): void {
+    const state = this.prunes.get(job.id) ?? { ended: 0, running: false };
+    this.prunes.set(job.id, state);
+    state.ended++;
+    if (state.running || state.ended < job.def.policy.history) return;
+    state.ended = 0;
+    state.running = true;
+    void pruneLogs(this, job.id)
+      .catch((error: unknown) => this.faults.report('log', `could not prune the logs of job ${job.id}`, { error: String(error) }))
+      .finally(() => (state.running = false));
   }
 }
 

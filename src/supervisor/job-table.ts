@@ -47,7 +47,7 @@ export class JobTable {
     };
     if (previous) {
       touch(previous);
-      disarmJob(previous, false);
+      disarmJob(previous);
       this.membersOf(previous)?.delete(previous);
     }
     this.jobs.set(def.id, job);

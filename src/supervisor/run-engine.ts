@@ -9,6 +9,7 @@ import { toIsoLocal, type RunRecord } from '../records.js';
 import type { RunResult, StopReason } from '../../workers/protocol.js';
 import type { RunCounters } from './counters.js';
 import { Dispatcher } from './dispatch.js';
+import type { FaultLog } from './faults.js';
 import type { JobTable } from './job-table.js';
 import { applyResult, endUnlaunched } from './outcome.js';
 import { decideOverlap } from './policy.js';
@@ -28,6 +29,7 @@ export interface RunEngineOptions {
   maxConcurrency: number;
   logCapBytes: number;
   tailBytes: number;
+  faults: FaultLog;
   onOutput(run: ActiveRun): void;
   /** Every record that reached a final state (runs, skips, misses). */
   onEnded(record: RunRecord): void;
@@ -68,6 +70,7 @@ export class RunEngine {
       logCapBytes: options.logCapBytes,
       tailBytes: options.tailBytes,
       logPath: (run) => runLogFile(options.paths, run.jobId, run.runId),
+      faults: options.faults,
       onStarted: (run) => this.record(run.record),
       onOutput: (run) => options.onOutput(run),
       onEnded: (run, result, reason) => this.onRunEnded(run, result, reason),

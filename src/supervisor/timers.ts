@@ -13,7 +13,7 @@ export const FIRE_LEAD_MS = 10;
 
 /** Arms the first fire strictly after `after`; nothing for on-demand, paused or exhausted jobs. */
 export function armJob(job: Job, onFire: FireHandler, after = Date.now()): void {
-  disarmJob(job, false);
+  disarmJob(job);
   if (!job.schedule || job.entry.paused) return;
   const next = job.schedule.next(after);
   if (next === null) return;
@@ -26,7 +26,8 @@ export function armJob(job: Job, onFire: FireHandler, after = Date.now()): void 
   });
 }
 
-export function disarmJob(job: Job, retriesToo: boolean): void {
+/** Cancels the armed fire; with `retriesToo`, also the job's pending retries (unregister, pause, shutdown). */
+export function disarmJob(job: Job, { retriesToo = false }: { retriesToo?: boolean } = {}): void {
   job.timer?.cancel();
   job.timer = null;
   job.nextFire = null;

@@ -28,8 +28,8 @@ afterEach(async () => {
   home = null;
 });
 
-function register(sup: Supervisor, id: string, doc: Record<string, unknown>): void {
-  sup.register(parseJobDocument(doc, { id, source: 'test' }), { source: 'api', replace: true });
+async function register(sup: Supervisor, id: string, doc: Record<string, unknown>): Promise<void> {
+  await sup.register(parseJobDocument(doc, { id, source: 'test' }), { source: 'api', replace: true });
 }
 
 const fireSchedule = (sup: Supervisor, id: string) =>
@@ -66,7 +66,7 @@ function maxConcurrent(runs: RunRecord[]): number {
 describe('overlap policies', () => {
   it('skip (default) records a skipped run while the job runs', async () => {
     const sup = await start();
-    register(sup, 's', { os: { cmd: 'sleep 0.5' } });
+    await register(sup, 's', { os: { cmd: 'sleep 0.5' } });
     expect(fireSchedule(sup, 's').kind).toBe('started');
     const second = fireSchedule(sup, 's');
     expect(second.kind).toBe('skipped');
@@ -77,7 +77,7 @@ describe('overlap policies', () => {
 
   it('queue runs one fire right after the current one, and skips beyond that', async () => {
     const sup = await start();
-    register(sup, 'q', { os: { cmd: 'sleep 0.4' }, policy: { overlap: 'queue' } });
+    await register(sup, 'q', { os: { cmd: 'sleep 0.4' }, policy: { overlap: 'queue' } });
     expect(fireSchedule(sup, 'q').kind).toBe('started');
     expect(fireSchedule(sup, 'q').kind).toBe('queued');
     expect(fireSchedule(sup, 'q').kind).toBe('skipped');
@@ -90,7 +90,7 @@ describe('overlap policies', () => {
 
   it('replace stops the current run and starts the new one after it ended', async () => {
     const sup = await start();
-    register(sup, 'r', { os: { cmd: 'sleep 5' }, lifetime: { grace: 1 }, policy: { overlap: 'replace' } });
+    await register(sup, 'r', { os: { cmd: 'sleep 5' }, lifetime: { grace: 1 }, policy: { overlap: 'replace' } });
     const first = fireSchedule(sup, 'r');
     await waitFor(() => first.kind === 'started' && first.run.record.pid, 5000, 'first pid');
     const second = fireSchedule(sup, 'r');
@@ -105,7 +105,7 @@ describe('overlap policies', () => {
 
   it('allow runs concurrently up to max_instances', async () => {
     const sup = await start();
-    register(sup, 'a', { os: { cmd: 'sleep 0.5' }, policy: { overlap: 'allow', max_instances: 2 } });
+    await register(sup, 'a', { os: { cmd: 'sleep 0.5' }, policy: { overlap: 'allow', max_instances: 2 } });
     const kinds = [fireSchedule(sup, 'a'), fireSchedule(sup, 'a'), fireSchedule(sup, 'a')].map((o) => o.kind);
     expect(kinds).toEqual(['started', 'started', 'skipped']);
     const runs = await settled(sup, 'a', 3);
@@ -115,9 +115,9 @@ describe('overlap policies', () => {
 
   it('a group never runs two members at once', async () => {
     const sup = await start();
-    register(sup, 'g1', { os: { cmd: 'sleep 0.4' }, policy: { group: 'backups' } });
-    register(sup, 'g2', { os: { cmd: 'sleep 0.2' }, policy: { group: 'backups' } });
-    register(sup, 'g3', { os: { cmd: 'sleep 0.2' }, policy: { group: 'backups', overlap: 'queue' } });
+    await register(sup, 'g1', { os: { cmd: 'sleep 0.4' }, policy: { group: 'backups' } });
+    await register(sup, 'g2', { os: { cmd: 'sleep 0.2' }, policy: { group: 'backups' } });
+    await register(sup, 'g3', { os: { cmd: 'sleep 0.2' }, policy: { group: 'backups', overlap: 'queue' } });
     expect(fireSchedule(sup, 'g1').kind).toBe('started');
     const skipped = fireSchedule(sup, 'g2');
     expect(skipped.kind).toBe('skipped');
@@ -135,7 +135,7 @@ describe('concurrency limit', () => {
   it('never runs more than the limit and starts waiting runs in fire order', async () => {
     const sup = await start({ maxConcurrency: 3 });
     const ids = Array.from({ length: 10 }, (_, i) => `c${i}`);
-    for (const id of ids) register(sup, id, { os: { cmd: 'sleep 0.2' } });
+    for (const id of ids) await register(sup, id, { os: { cmd: 'sleep 0.2' } });
     for (const id of ids) sup.trigger(id);
     expect(sup.queuedCount).toBe(7);
     const runs: RunRecord[] = [];
@@ -149,7 +149,7 @@ describe('concurrency limit', () => {
 
   it('200 concurrent `sleep 1` runs on one thread all complete and are recorded', async () => {
     const sup = await start({ maxConcurrency: 500 });
-    register(sup, 'many', { os: { cmd: 'sleep 1' }, policy: { overlap: 'allow', max_instances: 200, history: 300 } });
+    await register(sup, 'many', { os: { cmd: 'sleep 1' }, policy: { overlap: 'allow', max_instances: 200, history: 300 } });
     for (let i = 0; i < 200; i++) expect(fireSchedule(sup, 'many').kind).toBe('started');
     const runs = await settled(sup, 'many', 200, 60_000);
     expect(runs).toHaveLength(200);
@@ -162,7 +162,7 @@ describe('concurrency limit', () => {
 describe('retries and lifetime', () => {
   it('retries a failed run with a doubling delay', async () => {
     const sup = await start();
-    register(sup, 'flaky', { os: { cmd: 'exit 3' }, policy: { retries: 2, retry_delay: 0.2 } });
+    await register(sup, 'flaky', { os: { cmd: 'exit 3' }, policy: { retries: 2, retry_delay: 0.2 } });
     sup.trigger('flaky');
     const runs = (await settled(sup, 'flaky', 3)).reverse();
     expect(runs.map((r) => [r.trigger, r.attempt, r.status, r.exit_code])).toEqual([
@@ -180,7 +180,7 @@ describe('retries and lifetime', () => {
 
   it('a run past its lifetime is timed out and retried when asked', async () => {
     const sup = await start();
-    register(sup, 'slow', { os: { cmd: 'sleep 10' }, lifetime: { lifetime: 0.3, grace: 0.2 }, policy: { retries: 1, retry_delay: 0 } });
+    await register(sup, 'slow', { os: { cmd: 'sleep 10' }, lifetime: { lifetime: 0.3, grace: 0.2 }, policy: { retries: 1, retry_delay: 0 } });
     sup.trigger('slow');
     const runs = await settled(sup, 'slow', 2);
     expect(runs.map((r) => r.status)).toEqual(['timed_out', 'timed_out']);
