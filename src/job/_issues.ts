@@ -65,7 +65,14 @@ export interface NumberRule {
   exclusive?: boolean;
   /** Whole numbers only. @default false */
   integer?: boolean;
+  /** Highest allowed value: past it a timer overflows or a run can never end as written. */
+  max?: { value: number; text: string };
 }
+
+/** 365 days, in seconds: the cap of lifetime, grace, jitter and retry_delay (SPEC §3). */
+export const ONE_YEAR: NonNullable<NumberRule['max']> = { value: 31_536_000, text: '31536000 seconds (one year)' };
+/** The cap of an interval (SPEC §3). */
+export const TEN_YEARS: NonNullable<NumberRule['max']> = { value: 315_360_000, text: '315360000 seconds (ten years)' };
 
 /** A finite number within the rule, or undefined (after recording why) — absent stays undefined. */
 export function readNumber(issues: Issues, path: string, value: unknown, rule: NumberRule = {}): number | undefined {
@@ -82,7 +89,18 @@ export function readNumber(issues: Issues, path: string, value: unknown, rule: N
     issues.add(path, `must be ${what}, got ${shown(value)}`);
     return undefined;
   }
+  if (rule.max !== undefined && (value as number) > rule.max.value) {
+    issues.add(path, `must be at most ${rule.max.text}, got ${shown(value)}`);
+    return undefined;
+  }
   return value as number;
+}
+
+/** Records that a string holds a NUL byte, which no exec, path or environment can carry. */
+export function checkNoNul(issues: Issues, path: string, value: string): boolean {
+  if (!value.includes('\0')) return true;
+  issues.add(path, 'must not contain a NUL byte');
+  return false;
 }
 
 /** A non-empty string, or undefined (after recording why when present). */
@@ -92,7 +110,7 @@ export function readString(issues: Issues, path: string, value: unknown, what = 
     issues.add(path, `must be ${what}, got ${shown(value)}`);
     return undefined;
   }
-  return value;
+  return checkNoNul(issues, path, value) ? value : undefined;
 }
 
 /** One of `choices`, with a suggestion for a near miss. */
@@ -105,13 +123,32 @@ export function readChoice<T extends string>(issues: Issues, path: string, value
 }
 
 /**
+ * How deep a document may nest. A job document is three levels deep (document, section, `env` or
+ * a `cmd` array); the limit only has to stop a hostile body before toPlain recurses off the stack.
+ */
+export const MAX_DEPTH = 32;
+
+/** Thrown by toPlain; parseJobDocument turns it into one issue. */
+export class TooDeepError extends Error {
+  /** The first keys of the path that went too deep (the whole path could be 50 000 keys long). */
+  readonly path: string;
+  constructor(keys: readonly (string | number)[]) {
+    super(`nested more than ${MAX_DEPTH} levels deep`);
+    this.path = keys.slice(0, 4).reduce<string>((out, k) => (typeof k === 'number' ? `${out}[${k}]` : out ? `${out}.${k}` : k), '');
+  }
+}
+
+/**
  * A plain JSON copy of a parsed document: TOML dates (smol-toml's TomlDate) become their ISO text
  * (`2026-03-01T10:00:00.000` stays local, read later in the job's timezone), so the registry can
- * store `config`/`schedule` as JSON and re-parse them to the same job.
+ * store `config`/`schedule` as JSON and re-parse them to the same job. Throws TooDeepError past
+ * MAX_DEPTH levels of tables and arrays.
  */
-export function toPlain(value: unknown): unknown {
+export function toPlain(value: unknown, keys: (string | number)[] = []): unknown {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? String(value) : value.toISOString();
-  if (Array.isArray(value)) return value.map(toPlain);
-  if (isTable(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toPlain(v)]));
+  const nested = Array.isArray(value) || isTable(value);
+  if (nested && keys.length >= MAX_DEPTH) throw new TooDeepError(keys);
+  if (Array.isArray(value)) return value.map((v, i) => toPlain(v, [...keys, i]));
+  if (isTable(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toPlain(v, [...keys, k])]));
   return value;
 }

@@ -39,43 +39,59 @@ export function jsonErrorOffset(text: string): number {
     if (!m) fail();
     i += m![0].length;
   };
-  const value = (): void => {
-    space();
+  const scalar = (): void => {
     const ch = text[i];
-    if (ch === '{') container('}', true);
-    else if (ch === '[') container(']', false);
-    else if (ch === '"') string();
+    if (ch === '"') string();
     else if (ch === 't') literal('true');
     else if (ch === 'f') literal('false');
     else if (ch === 'n') literal('null');
     else if (ch === '-' || (ch !== undefined && ch >= '0' && ch <= '9')) number();
     else fail();
   };
-  const container = (close: string, keyed: boolean): void => {
-    i++;
+  const key = (): void => {
     space();
-    if (text[i] === close) return void i++;
+    if (text[i] !== '"') fail();
+    string();
+    space();
+    if (text[i] !== ':') fail();
+    i++;
+  };
+  // A loop with a stack of open containers, not recursion: text nested 50 000 deep would overflow
+  // the call stack and lose the position this function exists to find.
+  const walk = (): void => {
+    const closers: string[] = [];
     for (;;) {
-      if (keyed) {
-        space();
-        if (text[i] !== '"') fail();
-        string();
-        space();
-        if (text[i] !== ':') fail();
-        i++;
-      }
-      value();
       space();
-      if (text[i] === ',') {
+      const ch = text[i];
+      if (ch === '{' || ch === '[') {
+        const close = ch === '{' ? '}' : ']';
         i++;
-        continue;
+        space();
+        if (text[i] === close) i++;
+        else {
+          closers.push(close);
+          if (close === '}') key();
+          continue;
+        }
+      } else scalar();
+      // After a value: close what ends here, or go on after a comma.
+      for (;;) {
+        const close = closers.at(-1);
+        if (close === undefined) return;
+        space();
+        if (text[i] === ',') {
+          i++;
+          if (close === '}') key();
+          break;
+        }
+        if (text[i] !== close) fail();
+        i++;
+        closers.pop();
       }
-      if (text[i] === close) return void i++;
-      fail();
     }
   };
   try {
-    value();
+    walk();
     space();
     return i < text.length ? i : text.length;
   } catch (at) {

@@ -80,8 +80,12 @@ export function parseCronField(name: CronFieldName, raw: string | number): Parse
     let hi: number;
     if (first === '*') {
       if (last !== undefined) return fail(`cannot read "${item}"`);
+      // A bare "*" needs no value list (for year it would be 8030 of them, a millisecond a job).
+      if (step === undefined) {
+        any = true;
+        continue;
+      }
       [lo, hi] = [range.min, range.max];
-      if (step === undefined) any = true;
     } else {
       const a = readValue(first, range);
       if (typeof a === 'string') return fail(a);
@@ -90,6 +94,8 @@ export function parseCronField(name: CronFieldName, raw: string | number): Parse
       if (b < a) return fail(`range ${item} runs backwards`);
       [lo, hi] = [a, b];
     }
+    // APScheduler refuses these; reading "*/31" as "1" would hide the mistake.
+    if (step !== undefined && Number(step) > hi - lo) return fail(`the step ${step} is larger than ${lo}-${hi} spans (${hi - lo}), so it leaves only ${lo}`);
     for (let v = lo; v <= hi; v += Number(step ?? 1)) values.add(v);
   }
   if (any) return { values: null, rules: [] };

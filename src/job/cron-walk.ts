@@ -4,6 +4,9 @@
  * - A wall-clock time that does not exist (spring forward) fires once, at the first instant after
  *   the gap (Berlin 02:30 on 2026-03-29 → 03:00 CEST). Several such times collapse into that one
  *   fire, and it is not repeated by a match at the gap's end.
+ * - A calendar day the zone skips altogether (Pacific/Apia, 30 December 2011) has no fires: the
+ *   gap rule is for clock changes of an hour or two, and moving a noon fire to 00:00 of the next
+ *   day would be a fire nobody asked for (APScheduler and cron-parser skip the day too).
  * - A wall-clock time that occurs twice (fall back) fires once, at its first occurrence — for
  *   every job, as SPEC §3 says: an hourly or every-5-minutes cron job does not fire again in the
  *   repeated hour (Vixie cron would). An interval trigger is the way to keep a steady rhythm.
@@ -50,21 +53,31 @@ export function sharedCron(plan: CronPlan): Cron {
   return cron;
 }
 
+/**
+ * The first wall-clock reading (ms on a zone-less clock) strictly after `wall` that the plan
+ * matches, honouring the day filter; null when there is none (or none within MAX_STEPS days).
+ */
+export function nextWallMatch(plan: CronPlan, wall: number): number | null {
+  const cron = sharedCron(plan);
+  let from = wall;
+  for (let i = 0; i < MAX_STEPS; i++) {
+    const hit = cron.nextRun(new Date(from));
+    if (!hit) return null;
+    if (!plan.dayFilter || plan.dayFilter(hit)) return hit.getTime();
+    from = Math.floor(hit.getTime() / DAY) * DAY + DAY - 1; // skip the rest of that day
+  }
+  return null;
+}
+
+/** The whole calendar day of `wall` lies in the gap [gapStart, gapEnd) (wall-clock readings). */
+function isSkippedDay(wall: number, gapStart: number, gapEnd: number): boolean {
+  const dayStart = Math.floor(wall / DAY) * DAY;
+  return dayStart >= gapStart && dayStart + DAY <= gapEnd;
+}
+
 /** Returns `next(after)`: the first fire instant strictly after `after`, or null if there is none. */
 export function createCronWalker(plan: CronPlan, timeZone: string): (after: number) => number | null {
-  const cron = sharedCron(plan);
-
-  /** First matching wall-clock reading strictly after `wall` (whole seconds), honouring the day filter. */
-  function wallNext(wall: number): number | null {
-    let from = wall;
-    for (let i = 0; i < MAX_STEPS; i++) {
-      const hit = cron.nextRun(new Date(from));
-      if (!hit) return null;
-      if (!plan.dayFilter || plan.dayFilter(hit)) return hit.getTime();
-      from = Math.floor(hit.getTime() / DAY) * DAY + DAY - 1; // skip the rest of that day
-    }
-    return null;
-  }
+  sharedCron(plan);
 
   /** The reading `wall` already happened at an earlier instant (second pass of a fall-back). */
   function isRepeat(wall: number, instant: number): boolean {
@@ -77,7 +90,7 @@ export function createCronWalker(plan: CronPlan, timeZone: string): (after: numb
     let inclusive = false; // after a transition, a match exactly at its wall time counts
     for (let i = 0; i < MAX_STEPS; i++) {
       const offset = zoneOffset(timeZone, t);
-      const wall = wallNext(t + offset - (inclusive ? 1 : 0));
+      const wall = nextWallMatch(plan, t + offset - (inclusive ? 1 : 0));
       if (wall === null) return null;
       const candidate = wall - offset;
       const transition = nextTransition(timeZone, t, candidate);
@@ -90,7 +103,7 @@ export function createCronWalker(plan: CronPlan, timeZone: string): (after: numb
       }
       const newOffset = zoneOffset(timeZone, transition);
       // Spring forward: readings in [transition + offset, transition + newOffset) do not exist.
-      if (newOffset > offset && wall < transition + newOffset) return transition;
+      if (newOffset > offset && wall < transition + newOffset && !isSkippedDay(wall, transition + offset, transition + newOffset)) return transition;
       // Fall back: resume after the repeated readings, so none of them fires twice.
       t = newOffset < offset ? transition + (offset - newOffset) : transition;
       inclusive = true;

@@ -87,7 +87,7 @@ function locate(error: unknown, format: JobFileFormat, text: string): { message:
     const offset = position ? Number(position[1]) : jsonErrorOffset(text);
     const what = error.message
       .replace(/ in JSON at position \d+.*$/s, '')
-      .replace(/, ".*" is not valid JSON$/s, '')
+      .replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '') // V8 quotes a snippet, with … when long
       .replace(/[\n\r\t]/g, (c) => JSON.stringify(c).slice(1, -1)); // "Unexpected token '\n'" stays one line
     return { message: what, ...lineColumn(text, offset) };
   }

@@ -1,5 +1,5 @@
 /** The `[schedule]` section → ScheduleSpec, every problem recorded (SPEC §3 "Schedules"). */
-import { checkKeys, type Issues, readNumber, readString, shown, type Table } from './_issues.js';
+import { checkKeys, type Issues, ONE_YEAR, readNumber, readString, shown, type Table, TEN_YEARS } from './_issues.js';
 import { planExpressionCron } from './cron-expression.js';
 import { CRON_FIELDS, parseCronField } from './cron-fields.js';
 import { didYouMean } from './suggest.js';
@@ -59,7 +59,7 @@ export function parseScheduleSection(issues: Issues, s: Table): ScheduleSpec | u
   const start = readDate(issues, 'start_date', s.start_date, zone);
   const end = readDate(issues, 'end_date', s.end_date, zone);
   if (start && end && end.ms <= start.ms) issues.add('schedule.end_date', `must be after start_date (${start.text}), got ${shown(end.text)}`);
-  const jitter = readNumber(issues, 'schedule.jitter', s.jitter, { min: 0 });
+  const jitter = readNumber(issues, 'schedule.jitter', s.jitter, { min: 0, max: ONE_YEAR });
   const common: TriggerCommon & { timezone?: string } = {
     ...(timezone === undefined ? {} : { timezone }),
     ...(start ? { start_date: start.text } : {}),
@@ -136,6 +136,13 @@ function intervalSpec(issues: Issues, s: Table, common: TriggerCommon, quiet: bo
     else seconds += n * INTERVAL_UNITS[unit]!;
   }
   if (!valid) return undefined;
+  // Past this, start + k·interval leaves the range of Date and next_run reads "NaN-NaN-…".
+  if (!(seconds <= TEN_YEARS.value)) {
+    const [unit] = units;
+    if (units.length === 1) issues.add(`schedule.${unit}`, `must be at most ${TEN_YEARS.text}, got ${shown(s[unit!])} ${unit === 'interval_seconds' ? 'seconds' : unit}`);
+    else issues.add('schedule', `has an interval of ${seconds} seconds (${units.join(', ')}): it must be at most ${TEN_YEARS.text}`);
+    return undefined;
+  }
   const intervalMs = Math.round(seconds * 1000);
   if (intervalMs <= 0) {
     issues.add('schedule', `has an interval of ${seconds} seconds: ${units.join(', ')} must add up to at least 1 ms`);

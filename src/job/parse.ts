@@ -4,7 +4,8 @@
  * suggestion, because a typo must not silently turn a scheduled job into an on-demand one.
  */
 import { MxxError } from '../errors.js';
-import { checkKeys, Issues, isTable, readChoice, readNumber, readString, shown, type Table, toPlain } from './_issues.js';
+import { checkKeys, checkNoNul, Issues, isTable, MAX_DEPTH, ONE_YEAR, readChoice, readNumber, readString, shown, type Table, toPlain, TooDeepError } from './_issues.js';
+import { checkScheduleFires } from './check-fires.js';
 import { JOB_ID_PATTERN, isJobId } from './id.js';
 import { parseScheduleSection } from './parse-schedule.js';
 import { didYouMean } from './suggest.js';
@@ -18,20 +19,34 @@ const OVERLAP: readonly OverlapPolicy[] = ['skip', 'queue', 'replace', 'allow'];
 const REQUEST_FIELDS = ['job_id', 'config', 'schedule', 'replace_existing'];
 const ID_HINT = 'ids are 1-128 characters of letters, digits, ".", "_" and "-", starting with a letter or digit';
 
+export interface ParseJobOptions {
+  /** The job id (a file's name without extension, or the API's `job_id`). */
+  id: string;
+  /** What messages start with: a file name, or `request`. */
+  source: string;
+  /**
+   * The current time (epoch ms), for callers registering a job right now (the API): a schedule
+   * whose fires have all passed is then an error — a `run_date` older than
+   * `policy.misfire_grace_time`, an `end_date` gone by. Job files and the registry pass none, so a
+   * date job that already ran stays valid across restarts.
+   */
+  now?: number;
+}
+
 /**
  * Validates a parsed job document. Every problem is collected and thrown together as one
  * MxxError('INVALID_JOB'): its message has one line per problem, each starting with
  * `ctx.source` (a file name or `request`); its `details` are the ValidationIssue[].
  * `config`/`scheduleDoc` are plain JSON copies (TOML dates become ISO text).
  */
-export function parseJobDocument(doc: unknown, ctx: { id: string; source: string }): JobDefinition {
+export function parseJobDocument(doc: unknown, ctx: ParseJobOptions): JobDefinition {
   const issues = new Issues(ctx.source);
   if (!isJobId(ctx.id)) issues.add('', `the job id ${JSON.stringify(ctx.id)} is not valid: ${ID_HINT} (${JOB_ID_PATTERN.source})`);
   if (!isTable(doc)) {
     issues.add('', `the document must be a table of sections (${SECTIONS.join(', ')}), got ${doc === undefined ? 'nothing' : shown(doc)}`);
     issues.throwIfAny();
   }
-  const plain = toPlain(doc) as Table;
+  const plain = plainCopy(issues, doc);
   for (const [key, value] of Object.entries(plain)) {
     if (!(SECTIONS as readonly string[]).includes(key)) {
       issues.add(key, `is not a known section${didYouMean(key, SECTIONS) || ` (sections are ${SECTIONS.join(', ')})`}`);
@@ -45,15 +60,28 @@ export function parseJobDocument(doc: unknown, ctx: { id: string; source: string
   const policy = parsePolicy(issues, section('policy') ?? {});
   const scheduleDoc = section('schedule') ?? null;
   const schedule = scheduleDoc ? parseScheduleSection(issues, scheduleDoc) : undefined;
+  if (schedule) checkScheduleFires(issues, schedule, { misfireGraceSeconds: policy.misfire_grace_time, ...(ctx.now === undefined ? {} : { now: ctx.now }) });
   issues.throwIfAny();
   const { schedule: _omit, ...config } = plain;
   return { id: ctx.id, lifetime, os: os!, ...(schedule ? { schedule } : {}), policy, config, scheduleDoc };
 }
 
+/** toPlain, with a document nested past MAX_DEPTH reported as its only problem. */
+function plainCopy(issues: Issues, doc: unknown): Table {
+  try {
+    return toPlain(doc) as Table;
+  } catch (error) {
+    if (!(error instanceof TooDeepError)) throw error;
+    issues.add(error.path, `is nested too deep: a job document may be at most ${MAX_DEPTH} levels deep`);
+    issues.throwIfAny();
+    throw error; // not reached: the issue just added is thrown
+  }
+}
+
 function parseLifetime(issues: Issues, s: Table): JobLifetime {
   checkKeys(issues, s, ['lifetime', 'grace'], 'lifetime');
-  const lifetime = readNumber(issues, 'lifetime.lifetime', s.lifetime, { min: 0, exclusive: true });
-  const grace = readNumber(issues, 'lifetime.grace', s.grace, { min: 0 }) ?? 5;
+  const lifetime = readNumber(issues, 'lifetime.lifetime', s.lifetime, { min: 0, exclusive: true, max: ONE_YEAR });
+  const grace = readNumber(issues, 'lifetime.grace', s.grace, { min: 0, max: ONE_YEAR }) ?? 5;
   return { ...(lifetime === undefined ? {} : { lifetime }), grace };
 }
 
@@ -65,9 +93,9 @@ function parseOs(issues: Issues, s: Table): JobCommand | undefined {
   if (cmd === undefined) issues.add('os.cmd', `is required: ${what}`);
   else if (typeof cmd === 'string') {
     if (cmd.trim() === '') issues.add('os.cmd', `must not be empty: give ${what}`);
-    else command = cmd;
+    else if (checkNoNul(issues, 'os.cmd', cmd)) command = cmd;
   } else if (Array.isArray(cmd) && cmd.length > 0 && cmd.every((c) => typeof c === 'string') && String(cmd[0]).trim() !== '') {
-    command = [...cmd];
+    if (cmd.map((c, i) => checkNoNul(issues, `os.cmd[${i}]`, c)).every(Boolean)) command = [...cmd];
   } else {
     issues.add('os.cmd', `must be ${what}, got ${Array.isArray(cmd) && cmd.length === 0 ? 'an empty array' : shown(cmd)}`);
   }
@@ -75,16 +103,21 @@ function parseOs(issues: Issues, s: Table): JobCommand | undefined {
   const env: Record<string, string> = {};
   if (s.env !== undefined && !isTable(s.env)) issues.add('os.env', `must be a table of NAME = "value", got ${shown(s.env)}`);
   for (const [name, value] of Object.entries(isTable(s.env) ? s.env : {})) {
-    if (name === '' || /[=\0]/.test(name)) issues.add(`os.env.${name}`, 'is not a valid variable name (no "=", not empty)');
+    // The name goes into the message quoted: a raw NUL would cut the log line short.
+    if (name.includes('\0')) issues.add('os.env', `has a variable name with a NUL byte: ${JSON.stringify(name)}`);
+    else if (name === '' || name.includes('=')) issues.add(`os.env.${name}`, 'is not a valid variable name (no "=", not empty)');
     // Numbers and booleans are what a YAML or TOML author means as text: PORT = 8080.
-    else if (['string', 'number', 'boolean'].includes(typeof value)) env[name] = String(value);
-    else issues.add(`os.env.${name}`, `must be a string, number or boolean, got ${shown(value)}`);
+    else if (['string', 'number', 'boolean'].includes(typeof value)) {
+      if (checkNoNul(issues, `os.env.${name}`, String(value))) env[name] = String(value);
+    } else issues.add(`os.env.${name}`, `must be a string, number or boolean, got ${shown(value)}`);
   }
   let kill: string[] | undefined;
   if (s.kill !== undefined) {
     const names = typeof s.kill === 'string' ? [s.kill] : s.kill;
-    if (Array.isArray(names) && names.length > 0 && names.every((n) => typeof n === 'string' && n.trim() !== '')) kill = [...(names as string[])];
-    else issues.add('os.kill', `must be a process name or an array of process names, got ${shown(s.kill)}`);
+    if (Array.isArray(names) && names.length > 0 && names.every((n) => typeof n === 'string' && n.trim() !== '')) {
+      const path = (i: number): string => (typeof s.kill === 'string' ? 'os.kill' : `os.kill[${i}]`);
+      if ((names as string[]).map((n, i) => checkNoNul(issues, path(i), n)).every(Boolean)) kill = [...(names as string[])];
+    } else issues.add('os.kill', `must be a process name or an array of process names, got ${shown(s.kill)}`);
   }
   if (command === undefined) return undefined;
   return { cmd: command, ...(cwd === undefined ? {} : { cwd }), env, ...(kill ? { kill } : {}) };
@@ -97,7 +130,7 @@ function parsePolicy(issues: Issues, s: Table): JobPolicy {
     overlap: readChoice(issues, 'policy.overlap', s.overlap, OVERLAP) ?? 'skip',
     max_instances: readNumber(issues, 'policy.max_instances', s.max_instances, { min: 1, integer: true }) ?? 1,
     retries: readNumber(issues, 'policy.retries', s.retries, { min: 0, integer: true }) ?? 0,
-    retry_delay: readNumber(issues, 'policy.retry_delay', s.retry_delay, { min: 0 }) ?? 5,
+    retry_delay: readNumber(issues, 'policy.retry_delay', s.retry_delay, { min: 0, max: ONE_YEAR }) ?? 5,
     misfire_grace_time: readNumber(issues, 'policy.misfire_grace_time', s.misfire_grace_time, { min: 0 }) ?? 60,
     history: readNumber(issues, 'policy.history', s.history, { min: 1, integer: true }) ?? 100,
     ...(group === undefined ? {} : { group }),
@@ -108,8 +141,9 @@ function parsePolicy(issues: Issues, s: Table): JobPolicy {
  * A `POST /jobs` body: `{job_id, config, schedule?, replace_existing?}`, with `schedule` beside
  * `config` (the original API) or inside it — not both. A malformed body is INVALID_REQUEST; a
  * well-formed body with a bad job is INVALID_JOB (messages start with `request:`).
+ * A job registered now must have a fire to come, so `now` defaults to the current time.
  */
-export function parseJobRequest(body: unknown): { definition: JobDefinition; replaceExisting: boolean } {
+export function parseJobRequest(body: unknown, options: { now?: number } = {}): { definition: JobDefinition; replaceExisting: boolean } {
   const bad = (message: string, hint?: string): never => {
     throw new MxxError('INVALID_REQUEST', `request: ${message}`, hint === undefined ? {} : { hint });
   };
@@ -132,7 +166,7 @@ export function parseJobRequest(body: unknown): { definition: JobDefinition; rep
   }
   const doc = outside === undefined ? body.config : { ...body.config, schedule: outside };
   return {
-    definition: parseJobDocument(doc, { id: body.job_id as string, source: 'request' }),
+    definition: parseJobDocument(doc, { id: body.job_id as string, source: 'request', now: options.now ?? Date.now() }),
     replaceExisting: body.replace_existing === true,
   };
 }

@@ -101,6 +101,11 @@ describe('parseJobText', () => {
   ])('converts a JSON error position to line and column: %j', (text, message) => {
     expect(textError(text, 'json', 'job.json').message).toBe(message);
   });
+
+  it('finds the position in JSON nested 50 000 deep (the scanner must not overflow the stack)', () => {
+    const text = `{"os":\n${'['.repeat(50_000)}}`;
+    expect(textError(text, 'json', 'job.json').message).toBe("job.json:2:50001: Unexpected token '}'");
+  });
 });
 
 describe('loadJobFile on the fixtures', () => {
@@ -151,6 +156,15 @@ describe('loadJobFile on the fixtures', () => {
     ['unknown_section.toml', ['unknown_section.toml: shedule is not a known section (did you mean "schedule"?)']],
     ['bad_cron_field.toml', ['bad_cron_field.toml: schedule.hour must be 0-23 or a cron field ("*", "*/5", "1-5", "1,3"), got 25 (out of range 0-23)']],
     ['bad_timezone.toml', ['bad_timezone.toml: schedule.timezone must be an IANA time zone name such as "Europe/Berlin", got "Europe/Berlni"']],
+    ['never_fires.toml', ['never_fires.toml: schedule.cron never fires: no date matches "0 0 31 4 *"']],
+    [
+      'step_single_value.toml',
+      [
+        'step_single_value.toml: schedule.day must be 1-31, "last", or "1st mon" … "5th sun", "last fri" or a cron field ("*", "*/5", "1-5", "1,3"), got "*/31" (the step 31 is larger than 1-31 spans (30), so it leaves only 1)',
+      ],
+    ],
+    ['lifetime_too_long.toml', ['lifetime_too_long.toml: lifetime.lifetime must be at most 31536000 seconds (one year), got 1e+308']],
+    ['nul_in_cmd.toml', ['nul_in_cmd.toml: os.cmd must not contain a NUL byte']],
     [
       'many_problems.toml',
       [
@@ -167,7 +181,7 @@ describe('loadJobFile on the fixtures', () => {
   });
 
   it('covers every invalid fixture', async () => {
-    expect((await readdir(join(dir, 'invalid'))).length).toBe(9);
+    expect((await readdir(join(dir, 'invalid'))).length).toBe(13);
   });
 
   it('reads TOML dates as dates in the job timezone', async () => {

@@ -70,9 +70,10 @@ describe('schedule: trigger', () => {
 
 describe('schedule: cron fields', () => {
   it('keeps values as given', () => {
-    expect(spec({ trigger: 'cron', day_of_week: 'mon-fri', hour: '*/2', minute: 0, second: '5,35', day: 'last', week: 10, month: 'jan', year: 2030 })).toEqual({
+    // Monday 31 March 2031, ISO week 14: the one day all of them match (none would be refused).
+    expect(spec({ trigger: 'cron', day_of_week: 'mon-fri', hour: '*/2', minute: 0, second: '5,35', day: 'last', week: 14, month: 'mar', year: 2031 })).toEqual({
       trigger: 'cron',
-      fields: { day_of_week: 'mon-fri', hour: '*/2', minute: 0, second: '5,35', day: 'last', week: 10, month: 'jan', year: 2030 },
+      fields: { day_of_week: 'mon-fri', hour: '*/2', minute: 0, second: '5,35', day: 'last', week: 14, month: 'mar', year: 2031 },
     });
   });
 

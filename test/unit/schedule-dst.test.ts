@@ -141,3 +141,37 @@ describe('fall back: a time that occurs twice fires once', () => {
     expect(all.slice(1).map((t, i) => t - all[i]!).filter((d) => d !== 60_000)).toEqual([3_660_000]);
   });
 });
+
+/**
+ * Pacific/Apia moved across the date line: 29 December 2011 23:59:59 −10:00 was followed by
+ * 31 December 00:00 +14:00, so 30 December never happened there. The gap rule is for clock
+ * changes of an hour or two; a day that does not exist has no fires (APScheduler, cron-parser).
+ */
+describe('a skipped calendar day has no fires', () => {
+  const APIA = 'Pacific/Apia';
+
+  it('a noon job goes from the 29th to the 31st at noon, not to 00:00 on the 31st', () => {
+    expect(fires({ fields: { hour: 12 }, timezone: APIA }, '2011-12-28T12:00:00-10:00', 3)).toEqual([
+      '2011-12-29T12:00:00.000-10:00',
+      '2011-12-31T12:00:00.000+14:00',
+      '2012-01-01T12:00:00.000+14:00',
+    ]);
+    expect(fires({ cron: '30 8 * * *', timezone: APIA }, '2011-12-29T09:00:00-10:00', 1)).toEqual(['2011-12-31T08:30:00.000+14:00']);
+  });
+
+  it('hourly runs through to 23:00 on the 29th, then 00:00 on the 31st once', () => {
+    expect(fires({ fields: { minute: 0 }, timezone: APIA }, '2011-12-29T21:30:00-10:00', 4)).toEqual([
+      '2011-12-29T22:00:00.000-10:00',
+      '2011-12-29T23:00:00.000-10:00',
+      '2011-12-31T00:00:00.000+14:00',
+      '2011-12-31T01:00:00.000+14:00',
+    ]);
+  });
+
+  it('a job only on the 30th skips to the next month that has one', () => {
+    expect(fires({ fields: { day: 30, hour: 12 }, timezone: APIA }, '2011-12-01T00:00:00-10:00', 2)).toEqual([
+      '2012-01-30T12:00:00.000+14:00',
+      '2012-03-30T12:00:00.000+14:00',
+    ]);
+  });
+});
