@@ -1,6 +1,7 @@
 /** Command bases: exit-code mapping for every command, plus --server/--json and the API client for client commands. */
 import { Command, Option, UsageError } from 'clipanion';
 import { MxxError } from '../src/errors.js';
+import { withCliWords } from './api-words.js';
 import { createClient, DEFAULT_SERVER_URL, type Client } from './client.js';
 import { createColors, type Colors } from './format/color.js';
 
@@ -42,10 +43,11 @@ export abstract class MxxCommand extends Command {
       return EXIT_USAGE;
     }
     if (error instanceof MxxError) {
+      const { message, hint, exitCode } = withCliWords(error);
       // A multi-line message (one line per validation problem) keeps its lines under the first.
-      this.err(`${c.red('Error')}: ${error.message.replace(/\n/g, '\n  ')}`);
-      if (error.hint) this.err(c.dim(`hint: ${error.hint}`));
-      return error.exitCode;
+      this.err(`${c.red('Error')}: ${message.replace(/\n/g, '\n  ')}`);
+      if (hint) this.err(c.dim(`hint: ${hint}`));
+      return exitCode;
     }
     const message = error instanceof Error ? error.message : String(error);
     this.err(`${c.red('Error')}: ${message}`);

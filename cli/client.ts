@@ -1,5 +1,5 @@
 /** A small HTTP client for the mxx API: error bodies become MxxError, connection failures SERVER_UNREACHABLE. */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { UsageError } from 'clipanion';
 import { ERROR_CODES, MxxError, type ErrorCode } from '../src/errors.js';
@@ -31,10 +31,15 @@ export interface Client {
   get<T>(path: string, query?: Query): Promise<ApiResponse<T>>;
   post<T>(path: string, body?: unknown, query?: Query): Promise<ApiResponse<T>>;
   delete<T>(path: string, query?: Query): Promise<ApiResponse<T>>;
-  /** GET a text body (logs). */
-  text(path: string, query?: Query): Promise<string>;
-  /** GET a body and hand each chunk to `onChunk` as it arrives (logs --follow). */
-  stream(path: string, query: Query, onChunk: (chunk: Uint8Array) => void): Promise<void>;
+  /** GET a body as bytes, with the answer's headers (logs). */
+  raw(path: string, query?: Query): Promise<RawResponse>;
+  /** GET a body and hand each chunk to `onChunk` as it arrives (logs --follow); resolves the headers at its end. */
+  stream(path: string, query: Query, onChunk: (chunk: Uint8Array) => void): Promise<IncomingHttpHeaders>;
+}
+
+export interface RawResponse {
+  body: Buffer;
+  headers: IncomingHttpHeaders;
 }
 
 /** Accepts `host:port` and trailing slashes; throws a UsageError for something that is not an http(s) URL. */
@@ -169,10 +174,16 @@ export function createClient(options: ClientOptions): Client {
     get: (path, query) => json('GET', path, query),
     post: (path, body, query) => json('POST', path, query, body ?? {}),
     delete: (path, query) => json('DELETE', path, query),
-    text: async (path, query) => readAll(await send('GET', path, query)),
+    async raw(path, query) {
+      const res = await send('GET', path, query);
+      const chunks: Buffer[] = [];
+      for await (const chunk of res) chunks.push(chunk as Buffer);
+      return { body: Buffer.concat(chunks), headers: res.headers };
+    },
     async stream(path, query, onChunk) {
       const res = await send('GET', path, query, undefined, true);
       for await (const chunk of res) onChunk(chunk as Buffer);
+      return res.headers;
     },
   };
 }

@@ -1,8 +1,16 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { Option } from 'clipanion';
 import type { RunsBody } from '../../src/api/types.js';
 import { MxxError } from '../../src/errors.js';
 import { BaseCommand } from '../base.js';
 import { seg } from '../client.js';
+
+/** The API's answer header saying where a log came from: `file`, or `tail` (the run record's output tail). */
+const LOG_SOURCE_HEADER = 'x-mxx-log-source';
+
+function formatSize(bytes: number): string {
+  return bytes < 1024 ? `${bytes} bytes` : `${Math.round(bytes / 1024)} KB`;
+}
 
 export default class LogsCommand extends BaseCommand {
   static override paths = [['logs'], ['log']];
@@ -10,7 +18,7 @@ export default class LogsCommand extends BaseCommand {
     category: 'Runs',
     description: "Print a run's output",
     details:
-      "Prints the log of the job's latest run, or of `--run RUN`. With `--follow`, keeps printing output as it arrives until the run ends. The output is printed as is (`--json` does not change it).",
+      "Prints the log of the job's latest run, or of `--run RUN`. With `--follow`, keeps printing output as it arrives until the run ends. If the log file is gone, prints the last few KB of output kept in the run record, with a note on stderr. The output is printed as is (`--json` does not change it).",
     examples: [
       ['Output of the latest run', '$0 logs daily_backup'],
       ['Follow a run while it runs', '$0 logs daily_backup --follow'],
@@ -25,11 +33,23 @@ export default class LogsCommand extends BaseCommand {
   async run(): Promise<number> {
     const runId = this.run_ ?? (await this.latestRun());
     const path = `/runs/${seg(runId)}/log`;
+    let bytes = 0;
+    let headers: IncomingHttpHeaders;
     if (this.follow) {
-      await this.client.stream(path, { follow: true }, (chunk) => this.context.stdout.write(chunk));
-      return 0;
+      headers = await this.client.stream(path, { follow: true }, (chunk) => {
+        bytes += chunk.byteLength;
+        this.context.stdout.write(chunk);
+      });
+    } else {
+      const answer = await this.client.raw(path);
+      bytes = answer.body.byteLength;
+      headers = answer.headers;
+      this.context.stdout.write(answer.body);
     }
-    this.context.stdout.write(await this.client.text(path));
+    // Without the file, what is printed is only the end of the output: say so, so it is not taken for all of it.
+    if (headers[LOG_SOURCE_HEADER] === 'tail') {
+      this.err(`note: the log file of run ${runId} is gone; this is the output kept in its run record (last ${formatSize(bytes)})`);
+    }
     return 0;
   }
 

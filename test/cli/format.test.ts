@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { inCliWords } from '../../cli/api-words.js';
 import { hoistGlobalOptions } from '../../cli/argv.js';
 import { createColors, colorStatus, stripAnsi } from '../../cli/format/color.js';
 import { describeSchedule } from '../../cli/format/schedule.js';
@@ -79,5 +80,18 @@ describe('hoistGlobalOptions', () => {
     expect(hoistGlobalOptions(['list', '--type', 'active'])).toEqual(['list', '--type', 'active']);
     expect(hoistGlobalOptions(['--server', 'http://x:1'])).toEqual(['--server', 'http://x:1']);
     expect(hoistGlobalOptions(['--help'])).toEqual(['--help']);
+  });
+});
+
+describe('inCliWords: server hints in the CLI flags that do the same', () => {
+  it.each([
+    ['send "replace_existing": true to replace its definition', 'pass --replace to replace its definition'],
+    ['retry later, or read the log without follow=true', 'retry later, or read the log without --follow'],
+    ['cancel with terminate=true to stop the run too', 'cancel with --terminate to stop the run too'],
+    ['query parameter limit must be a whole number from 1 to 10000', '--limit must be a whole number from 1 to 10000'],
+    ['query parameter n must be a whole number from 1 to 1000', '-n must be a whole number from 1 to 1000'],
+    ['stop the running run first (mxx stop x) or change policy.overlap', 'stop the running run first (mxx stop x) or change policy.overlap'],
+  ])('%s', (api, cli) => {
+    expect(inCliWords(api)).toBe(cli);
   });
 });
