@@ -7,7 +7,6 @@ import { appendFile, mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
 import { MxxError } from './errors.js';
-import type { Logger } from './logger.js';
 
 /** Open history files across all jobs (each busy job keeps one); past it, batches open their own. */
 const MAX_OPEN_HANDLES = 256;
@@ -15,9 +14,17 @@ const MAX_OPEN_HANDLES = 256;
 const HANDLE_IDLE_MS = 5_000;
 const openHandles = { count: 0 };
 
+/** Shared by a history's files: one log line per failure episode, not one per file or record. */
+export interface WriteHealth {
+  failed(file: string, error: unknown): void;
+  succeeded(file: string): void;
+}
+
 export interface JobFileOptions {
   file: string;
-  logger: Logger;
+  health: WriteHealth;
+  /** After a failed write, the file is rewritten from memory this much later, until it works. */
+  retryMs: number;
   /** Lines already in the file (counted at load). @default 0 */
   lines?: number;
   /** False when the file ends inside a torn line: the next append starts with a newline. @default true */
@@ -43,7 +50,7 @@ interface Waiter {
 }
 
 export function createJobFile(options: JobFileOptions): JobFile {
-  const { file, logger } = options;
+  const { file, health } = options;
   let pending: string[] = [];
   let onDisk = options.lines ?? 0;
   let needsNewline = options.endsClean === false;
@@ -57,6 +64,7 @@ export function createJobFile(options: JobFileOptions): JobFile {
   let waiters: Waiter[] = [];
   let running = false;
   let dirReady = false;
+  let retryTimer: NodeJS.Timeout | null = null;
 
   /**
    * One write() per batch, not fsynced: a crash of the server keeps every whole line (the kernel
@@ -99,11 +107,11 @@ export function createJobFile(options: JobFileOptions): JobFile {
   async function step(): Promise<void> {
     if (clearAt !== undefined) {
       const target = clearAt;
+      await closeHandle();
+      await rm(file, { force: true });
       const satisfied = clearWaiters;
       clearAt = undefined;
       clearWaiters = [];
-      await closeHandle();
-      await rm(file, { force: true });
       onDisk = 0;
       needsNewline = false;
       dirty = false;
@@ -134,15 +142,22 @@ export function createJobFile(options: JobFileOptions): JobFile {
   function fail(error: unknown): void {
     running = false;
     void closeHandle();
+    // The file no longer matches memory (a half-written batch, a missed removal): rewrite it whole
+    // from the kept runs, which are bounded, rather than keep the lost lines.
     dirty = true;
     pending = [];
-    logger.error(`history: could not write ${file}; runs are kept in memory and the file is rewritten on the next write`, {
-      error,
-    });
+    clearAt = undefined;
+    health.failed(file, error);
     const wrapped = new MxxError('INTERNAL', `could not write the run history ${file}`, { cause: error });
     for (const waiter of [...waiters, ...clearWaiters]) waiter.reject(wrapped);
     waiters = [];
     clearWaiters = [];
+    // Retry without waiting for the job's next run: it may never come, and space may return.
+    retryTimer ??= setTimeout(() => {
+      retryTimer = null;
+      start();
+    }, options.retryMs);
+    retryTimer.unref();
   }
 
   async function loop(): Promise<void> {
@@ -155,6 +170,7 @@ export function createJobFile(options: JobFileOptions): JobFile {
         fail(error);
         return;
       }
+      health.succeeded(file);
       waiters = waiters.filter((waiter) => (waiter.target <= done ? (waiter.resolve(), false) : true));
       // Decided synchronously with `running = false`, so an append made after this starts a new loop.
       if (clearAt === undefined && pending.length === 0 && !dirty) {

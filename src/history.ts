@@ -5,12 +5,14 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createJobFile, type JobFile } from './_history-file.js';
+import { createJobFile, type JobFile, type WriteHealth } from './_history-file.js';
+import { removeStaleTempFiles } from './atomic-file.js';
 import { MxxError } from './errors.js';
 import { assertJobId, isJobId } from './job/id.js';
 import { parseJsonLines, toJsonLine } from './jsonl.js';
 import { silentLogger, type Logger } from './logger.js';
 import type { RunRecord, RunStatus } from './records.js';
+import { describeIoError } from './registry/storage-error.js';
 
 /** policy.history's default. */
 export const DEFAULT_HISTORY_KEEP = 100;
@@ -20,6 +22,8 @@ export interface HistoryOptions {
   dir: string;
   /** @default silentLogger */
   logger?: Logger;
+  /** How long after a failed write (a full or read-only disk) a file is written again. @default 5000 */
+  retryMs?: number;
 }
 
 export interface HistoryLoadOptions {
@@ -43,6 +47,8 @@ export interface History {
   count(jobId: string): number;
   /** Resolves when every line recorded so far is on disk. */
   flush(): Promise<void>;
+  /** Failed file writes since creation (appends, compactions, removals); each is retried. */
+  readonly writeErrors: number;
 }
 
 interface Stored {
@@ -82,6 +88,25 @@ export function createHistory(options: HistoryOptions): History {
   let jobs = new Map<string, JobHistory>();
   let byRunId = new Map<string, Stored>();
   let seq = 0;
+  let writeErrors = 0;
+  const failing = new Set<string>();
+  const retryMs = options.retryMs ?? 5000;
+
+  // A full disk fails every job's file: one WARN when the first fails, one INFO when all work again.
+  const health: WriteHealth = {
+    failed(file, error) {
+      writeErrors++;
+      if (failing.size === 0) {
+        logger.warn(
+          `history: could not write ${file}: ${describeIoError(error)}; runs are kept in memory (the newest of each job) and written again every ${retryMs} ms; further failures are not logged until writing works`,
+        );
+      }
+      failing.add(file);
+    },
+    succeeded(file) {
+      if (failing.delete(file) && failing.size === 0) logger.info(`history: writing run history works again (${writeErrors} failed write(s) so far)`);
+    },
+  };
 
   function sortedRuns(job: JobHistory): Stored[] {
     job.sorted ??= [...job.runs.values()].sort(newestFirst);
@@ -98,7 +123,8 @@ export function createHistory(options: HistoryOptions): History {
       keep: DEFAULT_HISTORY_KEEP,
       file: createJobFile({
         file: join(dir, `${jobId}.jsonl`),
-        logger,
+        health,
+        retryMs,
         ...file,
         snapshot: () => sortedRuns(created).map((stored) => toJsonLine(stored.rec)).reverse(),
         compactAbove: () => Math.max(2 * created.keep, created.keep + 50),
@@ -162,6 +188,9 @@ export function createHistory(options: HistoryOptions): History {
       await flush().catch(() => undefined);
       jobs = new Map();
       byRunId = new Map();
+      // Left by compactions killed before their rename; the file they were to replace is whole.
+      const removed = await removeStaleTempFiles(dir);
+      if (removed.length > 0) logger.info(`history: removed ${removed.length} temp file(s) left by interrupted writes: ${removed.join(', ')}`);
       let names: string[];
       try {
         names = await readdir(dir);
@@ -208,5 +237,8 @@ export function createHistory(options: HistoryOptions): History {
     },
     count: (jobId) => jobs.get(jobId)?.runs.size ?? 0,
     flush,
+    get writeErrors() {
+      return writeErrors;
+    },
   };
 }

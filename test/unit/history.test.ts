@@ -1,11 +1,14 @@
-import { appendFile, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHistory, type History } from '../../src/history.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { toIsoLocal, type RunRecord, type RunStatus } from '../../src/records.js';
+import { waitFor } from '../_proc.js';
 
 let dir: string;
 
@@ -294,5 +297,125 @@ describe('history', () => {
     const again = createHistory({ dir: blocked });
     await again.load();
     expect(ids(again.list('a'))).toEqual(['a-r2', 'a-r1']);
+  });
+});
+
+describe('history start-up', () => {
+  it('a compaction killed mid-way leaves the file readable; its temp file is removed at load', async () => {
+    const history = await fresh();
+    for (let n = 1; n <= 3; n++) history.record(run('a', n));
+    await history.flush();
+    const content = await readFile(join(dir, 'a.jsonl'), 'utf8');
+    // What writeFileAtomic leaves when killed before its rename: a half-written temp file.
+    const stale = join(dir, '.a.jsonl.999999999.0123456789ab.tmp');
+    await writeFile(stale, content.slice(0, 50));
+    const log = capture();
+    const again = await fresh(log.logger);
+    expect(ids(again.list('a'))).toEqual(['a-r3', 'a-r2', 'a-r1']);
+    expect(await readdir(dir)).toEqual(['a.jsonl']);
+    expect(await readFile(join(dir, 'a.jsonl'), 'utf8')).toBe(content);
+    expect(log.lines().join('\n')).toContain(stale);
+  });
+});
+
+describe('history on a full or read-only disk', () => {
+  let mnt: string;
+  let mounted = false;
+  const why = 'skipped: mounting a tmpfs needs root (mount -t tmpfs was refused)';
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+
+  beforeAll(async () => {
+    mnt = await mkdtemp(join(tmpdir(), 'mxx-history-tmpfs-'));
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt], { stdio: 'ignore' });
+      mounted = true;
+    } catch {
+      mounted = false;
+    }
+    process.on('unhandledRejection', onUnhandled);
+  });
+
+  afterAll(async () => {
+    process.off('unhandledRejection', onUnhandled);
+    if (mounted) execFileSync('umount', [mnt], { stdio: 'ignore' });
+    await rm(mnt, { recursive: true, force: true });
+  });
+
+  afterEach(async () => {
+    expect(unhandled).toEqual([]);
+    if (!mounted) return;
+    execFileSync('mount', ['-o', 'remount,rw', mnt], { stdio: 'ignore' });
+    for (const name of await readdir(mnt)) await rm(join(mnt, name), { recursive: true, force: true });
+  });
+
+  const big = (jobId: string, n: number): RunRecord => run(jobId, n, 'completed', { error: 'x'.repeat(800) });
+  const onDisk = (jobId: string): string[] => {
+    try {
+      return readFileSync(join(mnt, `${jobId}.jsonl`), 'utf8').split('\n').filter(Boolean);
+    } catch {
+      return [];
+    }
+  };
+
+  it('full disk (ENOSPC): runs stay in memory, one WARN per episode, and the files catch up by themselves', async (ctx) => {
+    if (!mounted) ctx.skip(why);
+    const log = capture();
+    const history = createHistory({ dir: mnt, logger: log.logger, retryMs: 20 });
+    await history.load();
+    history.record(run('a', 0));
+    await history.flush();
+    const filler = join(mnt, 'filler');
+    await writeFile(filler, Buffer.alloc(128 * 1024)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOSPC') throw error;
+    });
+
+    for (let n = 1; n <= 10; n++) {
+      history.record(big('a', n));
+      history.record(big('b', n));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await expect(history.flush()).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('.jsonl') });
+    expect(history.count('a')).toBe(11);
+    expect(history.count('b')).toBe(10);
+    expect(history.writeErrors).toBeGreaterThanOrEqual(1);
+    // Let the retries fail a few more times: still one line.
+    const errorsBefore = history.writeErrors;
+    expect(await waitFor(() => history.writeErrors > errorsBefore + 2), `writeErrors ${history.writeErrors}, a ${onDisk("a").length}, b ${onDisk("b").length}`).toBe(true);
+    const warnings = log.lines().filter((line) => / (WARN|ERROR) /.test(line));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/WARN .*ENOSPC/);
+
+    await rm(filler);
+    // No new record, no flush: the retry timer rewrites both files.
+    expect(await waitFor(() => onDisk('a').length === 11 && onDisk('b').length === 10)).toBe(true);
+    expect(log.lines().some((line) => / INFO .*history.*again/.test(line))).toBe(true);
+    await history.flush();
+    const again = createHistory({ dir: mnt });
+    await again.load();
+    expect(again.count('a')).toBe(11);
+    expect(again.get('b-r10')?.status).toBe('completed');
+  });
+
+  it('read-only disk (EROFS): records and compactions fail quietly, and the history recovers after remount rw', async (ctx) => {
+    if (!mounted) ctx.skip(why);
+    const log = capture();
+    const history = createHistory({ dir: mnt, logger: log.logger, retryMs: 20 });
+    await history.load();
+    for (let n = 0; n < 5; n++) history.record(run('a', n), 3);
+    await history.flush();
+    execFileSync('mount', ['-o', 'remount,ro', mnt], { stdio: 'ignore' });
+    // Enough records to need a compaction as well.
+    for (let n = 5; n < 60; n++) history.record(run('a', n), 3);
+    await expect(history.flush()).rejects.toMatchObject({ code: 'INTERNAL' });
+    expect(ids(history.list('a'))).toEqual(['a-r59', 'a-r58', 'a-r57']);
+    expect(log.lines().filter((line) => / (WARN|ERROR) /.test(line))).toHaveLength(1);
+
+    execFileSync('mount', ['-o', 'remount,rw', mnt], { stdio: 'ignore' });
+    expect(await waitFor(() => onDisk('a').some((line) => line.includes('a-r59')))).toBe(true);
+    await history.flush();
+    const again = createHistory({ dir: mnt });
+    await again.load({ keep: () => 3 });
+    expect(ids(again.list('a'))).toEqual(['a-r59', 'a-r58', 'a-r57']);
   });
 });
