@@ -19,6 +19,11 @@ export function spareProcess(pid: number): void {
   if (Number.isInteger(pid) && pid > 1) spared.add(pid);
 }
 
+/** Whether `pid` must never be signalled by a run's clean-up (pid 1, this process, the server). */
+export function isSpared(pid: number): boolean {
+  return pid <= 1 || spared.has(pid);
+}
+
 /** Linux keeps 15 bytes of a process name in `comm`; longer names match on their first 15. */
 const COMM_LENGTH = 15;
 

@@ -42,6 +42,12 @@ export interface RunRequest {
    * dies). @default 'thread'
    */
   via?: 'thread' | 'spawner';
+  /**
+   * At the run's end, also end the processes that left its group but still carry its MXX_RUN_ID
+   * (daemons, `setsid`, double forks; Linux /proc). Off only to measure what it costs.
+   * @default true
+   */
+  sweep?: boolean;
   /** This task's own channel: events go out on it, control messages come in. */
   port: MessagePort;
 }
@@ -78,4 +84,11 @@ export interface RunResult {
   /** Bytes of output the process wrote (including what was dropped past the cap). */
   outputBytes: number;
   truncated: boolean;
+  /**
+   * Why the log file stopped being written, or could never be opened ("ENOSPC: no space left on
+   * device, write"). The run itself went on; its output after that point is only in `tail`.
+   */
+  logError?: string;
+  /** How many processes had left the run's process group and were ended by the end-of-run sweep. */
+  strays?: number;
 }

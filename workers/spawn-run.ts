@@ -8,9 +8,10 @@ import { appendFile, stat } from 'node:fs/promises';
 import { setImmediate as nextTurn, setTimeout as delay } from 'node:timers/promises';
 import { endGroup, signalGroup } from './kill-group.js';
 import { endNamedProcesses } from './kill-names.js';
-import { createLogSink } from './log-sink.js';
+import { createLogSink, LOG_FILE_MODE } from './log-sink.js';
 import type { RunEvent, RunRequest, RunResult, StopReason } from './protocol.js';
 import { describeSpawnError, judge, notStarted, type EndCause, type Exit } from './run-outcome.js';
+import { endRunProcesses, RUN_ID_VARIABLE } from './run-sweep.js';
 
 /** A run request as the worker's core takes it: no port, no protocol version. */
 export type RunSpec = Omit<RunRequest, 'port' | 'v'>;
@@ -67,7 +68,7 @@ export function startRun(spec: RunSpec, emit: (event: RunEvent) => void): Runnin
     if (cwdProblem !== null) return failBeforeStart(cwdProblem);
     let child: ChildProcess;
     try {
-      child = spawnCommand(spec.cmd, spec.cwd, spec.env);
+      child = spawnCommand(spec.cmd, spec.cwd, { [RUN_ID_VARIABLE]: spec.runId, ...spec.env });
     } catch (error) {
       return failBeforeStart(describeSpawnError(spec.cmd, error));
     }
@@ -129,6 +130,8 @@ export function startRun(spec: RunSpec, emit: (event: RunEvent) => void): Runnin
     await nextTurn(); // never start work (a spawn, in pkill's case) from inside libuv's exit callback
 
     await Promise.all([groupEnding ?? endGroup(childPid, spec.graceMs), spec.kill?.length ? endNamedProcesses(spec.kill, spec.graceMs) : undefined]);
+    // Before waiting for the pipes: an escaped daemon that inherited stdout holds them open.
+    const strays = spec.sweep === false ? 0 : await endRunProcesses(runIdMarker(spec));
     exit ??= await within(exited, EXIT_WAIT_MS);
     if ((await within(closed, CLOSE_WAIT_MS)) === null) {
       // A process that left the group still holds our pipes; what it writes now is not this run's.
@@ -151,12 +154,14 @@ export function startRun(spec: RunSpec, emit: (event: RunEvent) => void): Runnin
       tail: summary.tail,
       outputBytes: summary.outputBytes,
       truncated: summary.truncated,
+      ...(summary.error === null ? {} : { logError: summary.error }),
+      ...(strays === 0 ? {} : { strays }),
     };
   }
 
   /** The log says why there is no output; a log that cannot be written changes nothing. */
   async function failBeforeStart(message: string): Promise<RunResult> {
-    await appendFile(spec.logPath, `[mxx] ${message}\n`).catch(() => {});
+    await appendFile(spec.logPath, `[mxx] ${message}\n`, { mode: LOG_FILE_MODE }).catch(() => {});
     return notStarted(spec.runId, null, message);
   }
 
@@ -210,18 +215,27 @@ function setLongTimeout(callback: () => void, ms: number): { clear(): void } {
   return { clear: () => clearTimeout(timer) };
 }
 
-/** Sub-millisecond wall clock (Date.now() has 1 ms steps). */
-const preciseNow = (): number => performance.timeOrigin + performance.now();
+/** The marker the run's processes carry, which the end-of-run sweep looks for. */
+function runIdMarker(spec: RunSpec): string {
+  return spec.env[RUN_ID_VARIABLE] ?? spec.runId;
+}
 
 /**
  * Waits until the wall-clock instant `at`: a timer for most of it, then the event loop's own
  * turns for the last stretch (a timer alone would add up to a millisecond). Returns early when
  * `cancelled()` says so (a stop arrived).
+ *
+ * `at` comes from the supervisor's Date.now(), so it is compared with Date.now(), never with
+ * `performance.timeOrigin + performance.now()`: that one does not follow a wall-clock jump and
+ * parked runs for the size of the jump. And a jump back while waiting must not park a run either:
+ * the wait never exceeds the delay measured on arrival, counted on the monotonic clock.
  */
 async function untilInstant(at: number, cancelled: () => boolean): Promise<void> {
   const SPIN_MS = 1.5;
-  for (let left = at - preciseNow(); left > 0 && !cancelled(); left = at - preciseNow()) {
-    if (left > SPIN_MS) await delay(Math.min(left - SPIN_MS, 1000));
+  const latestAt = performance.now() + Math.max(0, at - Date.now());
+  const left = (): number => Math.min(at - Date.now(), latestAt - performance.now());
+  for (let wait = left(); wait > 0 && !cancelled(); wait = left()) {
+    if (wait > SPIN_MS) await delay(Math.min(wait - SPIN_MS, 1000));
     else await nextTurn();
   }
 }

@@ -12,7 +12,9 @@ import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { endGroup, signalGroup } from './kill-group.js';
 import { endNamedProcesses } from './kill-names.js';
+import { LOG_FILE_MODE } from './log-sink.js';
 import type { RunEvent, RunResult } from './protocol.js';
+import { endRunProcesses, RUN_ID_VARIABLE } from './run-sweep.js';
 import type { RunningProcess, RunSpec } from './spawn-run.js';
 import { createLineReader, createLineWriter, type SpawnerReply, type SpawnerRequest } from './spawner-wire.js';
 
@@ -157,8 +159,9 @@ async function recover(run: PendingRun, error: string): Promise<RunResult> {
     signalGroup(pid, 'SIGKILL');
     await endGroup(pid, 0, Date.now());
     if (spec.kill !== undefined && spec.kill.length > 0) await endNamedProcesses(spec.kill, 0);
+    if (spec.sweep !== false) await endRunProcesses(spec.env[RUN_ID_VARIABLE] ?? spec.runId);
   }
-  await appendFile(spec.logPath, `\n[mxx] ${error}\n`).catch(() => {});
+  await appendFile(spec.logPath, `\n[mxx] ${error}\n`, { mode: LOG_FILE_MODE }).catch(() => {});
   return failed(run, error);
 }
 

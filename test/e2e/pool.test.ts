@@ -37,7 +37,7 @@ function pool(spawner: Via, options: Parameters<typeof createPool>[0]): Executio
 }
 
 function request(cmd: string | string[], overrides: Partial<Omit<RunRequest, 'port' | 'v'>> = {}): Omit<RunRequest, 'port' | 'v'> {
-  const runId = `run-${++counter}`;
+  const runId = `run-${process.pid}-${++counter}`;
   return { runId, jobId: 'job', cmd, env: baseEnv, graceMs: 1_000, logPath: join(dir, `${runId}.log`), logCapBytes: 1 << 20, tailBytes: 1024, ...overrides };
 }
 
@@ -139,8 +139,8 @@ describe.each(['thread', 'spawner'] as const)('execution pool (fork from %s)', (
       import { createPool } from ${JSON.stringify(`${root}dist/src/pool.js`)};
       const pool = createPool({ threads: 2, spawner: '${via}' });
       const base = { jobId: 'j', env: process.env, graceMs: 500, logCapBytes: 1000, tailBytes: 100 };
-      const a = pool.run({ ...base, runId: 'a', cmd: 'echo a', logPath: ${JSON.stringify(join(dir, 'exit-a.log'))} }, () => {});
-      const b = pool.run({ ...base, runId: 'b', cmd: 'sleep 30', logPath: ${JSON.stringify(join(dir, 'exit-b.log'))} }, () => {});
+      const a = pool.run({ ...base, runId: 'a-' + process.pid, cmd: 'echo a', logPath: ${JSON.stringify(join(dir, 'exit-a.log'))} }, () => {});
+      const b = pool.run({ ...base, runId: 'b-' + process.pid, cmd: 'sleep 30', logPath: ${JSON.stringify(join(dir, 'exit-b.log'))} }, () => {});
       setTimeout(() => b.stop('shutdown'), 100);
       const results = await Promise.all([a.result, b.result]);
       await pool.close();

@@ -44,7 +44,7 @@ function pool(options: Parameters<typeof createPool>[0] = {}): ExecutionPool {
 }
 
 function request(cmd: string | string[], overrides: Partial<Omit<RunRequest, 'port' | 'v'>> = {}): Omit<RunRequest, 'port' | 'v'> {
-  const runId = `run-${++counter}`;
+  const runId = `run-${process.pid}-${++counter}`;
   return { runId, jobId: 'job', cmd, env: baseEnv, graceMs: 1_000, logPath: join(dir, `${runId}.log`), logCapBytes: 1 << 20, tailBytes: 1024, ...overrides };
 }
 
@@ -88,7 +88,7 @@ describe('execution pool with the spawner process', () => {
     const events: RunEvent[] = [];
     const result = await runs.run(request('echo out; echo err >&2; sleep 0.1; exit 3'), track(events)).result;
     expect(result).toMatchObject({ status: 'failed', exitCode: 3, signal: null, error: 'exited with code 3', outputBytes: 8 });
-    expect(readFileSync(join(dir, `run-${counter}.log`), 'utf8')).toBe('out\nerr\n');
+    expect(readFileSync(join(dir, `run-${process.pid}-${counter}.log`), 'utf8')).toBe('out\nerr\n');
     expect(events.map((event) => event.type)).toEqual(['started', 'output']);
     expect(events[0]).toMatchObject({ pid: result.pid, startedAt: result.startedAt });
     // The command's parent is the spawner, not this process (where the worker thread lives).
@@ -177,7 +177,7 @@ describe('execution pool with the spawner process', () => {
       const base = { jobId: 'j', env: process.env, graceMs: 500, logCapBytes: 1000, tailBytes: 100 };
       for (let i = 0; i < 4; i++) {
         const logPath = ${JSON.stringify(dir)} + '/crash-' + i + '.log';
-        pool.run({ ...base, runId: 'crash-' + i, cmd: 'sleep 60 & sleep 60', logPath }, (event) => {
+        pool.run({ ...base, runId: 'crash-' + process.pid + '-' + i, cmd: 'sleep 60 & sleep 60', logPath }, (event) => {
           if (event.type === 'started') console.log(event.pid);
         });
       }
@@ -205,8 +205,8 @@ describe('execution pool with the spawner process', () => {
       import { createPool } from ${JSON.stringify(`${root}dist/src/pool.js`)};
       const pool = createPool({ threads: 2, spawner: 'spawner' });
       const base = { jobId: 'j', env: process.env, graceMs: 500, logCapBytes: 1000, tailBytes: 100 };
-      const a = pool.run({ ...base, runId: 'a', cmd: 'echo a', logPath: ${JSON.stringify(join(dir, 'exit-a.log'))} }, () => {});
-      const b = pool.run({ ...base, runId: 'b', cmd: 'sleep 30', logPath: ${JSON.stringify(join(dir, 'exit-b.log'))} }, () => {});
+      const a = pool.run({ ...base, runId: 'a-' + process.pid, cmd: 'echo a', logPath: ${JSON.stringify(join(dir, 'exit-a.log'))} }, () => {});
+      const b = pool.run({ ...base, runId: 'b-' + process.pid, cmd: 'sleep 30', logPath: ${JSON.stringify(join(dir, 'exit-b.log'))} }, () => {});
       setTimeout(() => b.stop('shutdown'), 300);
       const results = await Promise.all([a.result, b.result]);
       await pool.close();
