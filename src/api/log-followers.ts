@@ -95,8 +95,9 @@ export function createLogFollowers(supervisor: Supervisor, limit: number, logger
             }
             if (ended) {
               const tail = file ? undefined : supervisor.getRun(runId).output_tail;
-              // No file was ever written (a full disk): the record's tail is all there is.
-              if (tail) controller.enqueue(Buffer.from(tail));
+              // No log file was ever written (a full disk, a removed folder): the record's tail is
+              // all there is. The headers already went out, so the note says it in the text.
+              if (tail) controller.enqueue(Buffer.from(`[mxx] run ${runId} wrote no log file; this is the output kept in its record\n${tail}`));
               close();
               controller.close();
               return;

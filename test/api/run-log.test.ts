@@ -1,5 +1,6 @@
 import { readdirSync, readlinkSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, waitFor, waitForRun, type TestServer } from '../_server.js';
 
@@ -157,6 +158,19 @@ describe('GET /runs/{id}/log?follow=true', () => {
     abort.abort();
     await server.call('/jobs/silent/stop', { method: 'POST' });
     await waitForRun(server, body.run_id);
+  });
+
+  it('a followed run whose log file is gone ends with the output kept in its record, saying so', async () => {
+    const marker = join(server.home, 'unlinked.go');
+    await register(server, 'unlinked', `echo early; while [ ! -e '${marker}' ]; do sleep 0.05; done; echo late`);
+    const { body } = await server.call('/jobs/unlinked/trigger', { method: 'POST' });
+    const path = server.supervisor.runLogPath(await server.call(`/runs/${body.run_id}`).then((r) => r.body));
+    await waitFor(() => readFile(path, 'utf8').then((t) => t.includes('early'), () => false), 10_000, 'the first line in the log');
+    await rm(path);
+    const response = await server.api(`/runs/${body.run_id}/log?follow=true`);
+    expect(response.status).toBe(200);
+    await writeFile(marker, '');
+    expect(await response.text()).toBe(`[mxx] run ${body.run_id} wrote no log file; this is the output kept in its record\nearly\nlate\n`);
   });
 
   it('bounds followers (64): the next one gets 503 TOO_MANY_SUBSCRIBERS with Retry-After, a freed slot lets one in', async () => {
