@@ -2,13 +2,18 @@
  * 3. Spawn cost vs registry size: dispatch latency (trigger → child started, from the run record)
  * with 10 and with 10 000 registered jobs. A fork copies the forking process's page tables, so it
  * costs more as that process grows; the pool-level rows show the fork from a worker thread against
- * the spawner process at the server's two sizes.
+ * the spawner process at the server's two sizes. The registry's own cost (issue #10, item 16): bytes
+ * written for 10 000 registrations arriving as API requests would (8 in flight), and the time a
+ * restarted registry takes to load them (registry.json plus the journal not yet compacted).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DispatchMode, PoolDispatchInput, PoolDispatchResult } from '../agents/pool-dispatch.js';
+import { createRegistry } from '../../src/registry.js';
+import type { RegistryEntry } from '../../src/records.js';
 import { makeTempDir } from '../lib/home.js';
-import { forkOrigin, jobId, lateness, runsOf, startMxxServer, trigger, waitForRunEnd, writeRegistry, dailyCron, type JobOptions } from '../lib/mxx.js';
+import { forkOrigin, jobDocument, jobId, lateness, runsOf, startMxxServer, trigger, waitForRunEnd, writeRegistry, dailyCron, type JobOptions } from '../lib/mxx.js';
 import { rssMb } from '../lib/linux-proc.js';
 import { runAgent } from '../lib/procs.js';
 import { atMost, row, type BenchContext, type Row, type Scenario } from '../lib/scenario.js';
@@ -25,6 +30,43 @@ export interface RegistrySizeRun {
 }
 
 export const REGISTRY_KEY = 'registry-size';
+
+export interface RegistryWritesRun {
+  registrations: number;
+  bytesWritten: number;
+  writes: number;
+  /** registry.json after a compaction: what one whole-file rewrite per change cost each time. */
+  registryBytes: number;
+  /** A new registry object loading the files as left (journal not compacted), median of 3. */
+  loadMs: number | null;
+}
+
+/** The registry alone, in-process: what N registrations cost on disk and what loading them costs. */
+export async function measureRegistryWrites(registrations: number): Promise<RegistryWritesRun> {
+  const file = join(makeTempDir('registry-writes'), 'registry.json');
+  const registry = createRegistry({ file });
+  await registry.load();
+  const registeredAt = new Date().toISOString();
+  const entryOf = (i: number): RegistryEntry => {
+    const { config, schedule } = jobDocument({ cron: dailyCron(i), cmd: `echo job ${i}` });
+    return { job_id: jobId('daily', i), config, schedule, source: 'api', registered_at: registeredAt, last_triggered: null, execution_count: 0, paused: false } as RegistryEntry;
+  };
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < registrations) await registry.set(entryOf(next++));
+    }),
+  );
+  const { bytesWritten, writes } = registry;
+  const loads: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    await createRegistry({ file }).load();
+    loads.push(performance.now() - started);
+  }
+  await registry.compact();
+  return { registrations, bytesWritten, writes, registryBytes: statSync(file).size, loadMs: summarize(loads).p50 };
+}
 
 /** Whether the pool can fork from a spawner process (PoolOptions.spawner, workers/spawner.ts). */
 export function spawnerAvailable(): boolean {
@@ -70,7 +112,9 @@ export const registrySize: Scenario = {
     const small = await measure(ctx, 10, triggers);
     const large = await measure(ctx, size, triggers);
     const big = size.toLocaleString('en').replace(',', ' ');
-    ctx.shared.set(REGISTRY_KEY, { small, large });
+    ctx.log(`registry alone: ${big} registrations, 8 in flight`);
+    const writes = await measureRegistryWrites(size);
+    ctx.shared.set(REGISTRY_KEY, { small, large, writes });
     const rows: Row[] = [
       row(`dispatch p50, ${big} jobs (trigger → started; fork from ${large.forkOrigin})`, large.dispatch.p50, 'ms', {
         baseline: '10 jobs',
@@ -80,8 +124,15 @@ export const registrySize: Scenario = {
       row(`dispatch p99, ${big} jobs`, large.dispatch.p99, 'ms', { baseline: '10 jobs', baselineValue: small.dispatch.p99 }),
       row(`server RSS, ${big} jobs`, large.rssMb, 'MB', { baseline: '10 jobs', baselineValue: small.rssMb }),
       row(`server start, ${big} jobs in the registry`, large.startMs, 'ms', { baseline: '10 jobs', baselineValue: small.startMs }),
+      row(`registry bytes written for ${big} registrations`, writes.bytesWritten / 1e6, 'MB', {
+        baseline: 'registry.json size',
+        baselineValue: writes.registryBytes / 1e6,
+        target: atMost(writes.bytesWritten / writes.registryBytes, 10, '≤ 10× the registry'),
+        note: `${writes.writes} fsynced writes (group commit); a whole-file rewrite per change wrote 3.8 GB`,
+      }),
+      row(`registry load, ${big} registrations (registry.json + journal)`, writes.loadMs, 'ms'),
     ];
-    if (ctx.options.quick) return { rows, details: { small, large } };
+    if (ctx.options.quick) return { rows, details: { small, large, writes } };
     // The same question at the pool level, where the fork's origin can be chosen: a fresh process
     // grown by the difference the jobs made, forking from the worker thread or from the spawner.
     const ballastMb = Math.max(0, Math.round((large.rssMb ?? 0) - (small.rssMb ?? 0)));
@@ -101,7 +152,7 @@ export const registrySize: Scenario = {
     }
     return {
       rows,
-      details: { small, large, ballastMb, pool },
+      details: { small, large, writes, ballastMb, pool },
       notes: spawnerAvailable() ? [] : ['the pool has no spawner process (workers/spawner.js missing): only forks from the worker thread were measured.'],
     };
   },
