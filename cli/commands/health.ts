@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import type { HealthBody } from '../../src/api/types.js';
+import type { JobsFolderState } from '../../src/watcher.js';
 import { BaseCommand } from '../base.js';
 import { renderFields } from '../format/table.js';
 import { formatSpan } from '../format/time.js';
@@ -17,9 +18,11 @@ export default class HealthCommand extends BaseCommand {
   });
 
   async run(): Promise<number> {
-    const { body } = await this.client.get<HealthBody>('/health');
+    // jobs_folder: the watcher's state, from servers that report it.
+    const { body } = await this.client.get<HealthBody & { jobs_folder?: JobsFolderState }>('/health');
     if (this.printJson(body)) return 0;
     const c = this.colors;
+    const folder = body.jobs_folder;
     this.out(
       renderFields(
         [
@@ -28,6 +31,7 @@ export default class HealthCommand extends BaseCommand {
           ['uptime', formatSpan(body.uptime_s * 1000)],
           ['jobs', String(body.jobs)],
           ['running', String(body.running)],
+          ['jobs folder', folder && (folder.watching ? folder.dir : c.red(`not watched: ${folder.problem ?? folder.dir}${folder.since ? ` at ${folder.since}` : ''}; job file changes are not seen`))],
           ['load errors', body.load_errors ? c.red(String(body.load_errors)) : '0'],
         ],
         c,

@@ -1,5 +1,5 @@
 /** The CLI says what happened in its own words: hints name its flags, a lost log is not an empty success. */
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunsBody, TriggerBody } from '../../src/api/types.js';
@@ -100,5 +100,25 @@ describe('mxx logs when the log file is gone', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe('');
     expect((await api<RunsBody>(server.url, '/jobs/quiet/runs')).runs[0]?.run_id).toBe(run.run_id);
+  });
+});
+
+describe('mxx health and the jobs folder', () => {
+  it('says when the jobs folder is missing and not watched, and when it is back (skips on a server whose /health has no jobs_folder)', async (ctx) => {
+    const before = await api<Record<string, unknown>>(server.url, '/health');
+    // The field comes from src/api/health.ts (the watcher's state()); older servers do not send it.
+    if (!('jobs_folder' in before)) ctx.skip('skipped: this server\'s /health has no jobs_folder field yet');
+    const jobsDir = join(home.dir, '.mxx', 'jobs');
+    await rm(jobsDir, { recursive: true, force: true });
+    const missing = await waitFor(async () => {
+      const r = await mxx(['health']);
+      return /jobs folder:.*was removed.*not seen/.test(r.stdout) ? r : undefined;
+    }, 'health to report the missing folder');
+    expect(missing.code).toBe(0);
+    await mkdir(jobsDir);
+    await waitFor(async () => {
+      const r = await mxx(['health']);
+      return new RegExp(`jobs folder:\\s+${jobsDir}$`, 'm').test(r.stdout) ? r : undefined;
+    }, 'health to report the folder watched again');
   });
 });
