@@ -15,6 +15,7 @@ import { applyResult, endUnlaunched } from './outcome.js';
 import { decideOverlap } from './policy.js';
 import { createRunId } from './run-id.js';
 import { touch, type ActiveRun, type FireRequest, type Job } from './types.js';
+import { setWallTimer } from './wall-timer.js';
 
 export type FireOutcome =
   | { kind: 'started' | 'queued'; run: ActiveRun }
@@ -38,6 +39,8 @@ export interface RunEngineOptions {
 }
 
 const RETRYABLE = new Set(['failed', 'timed_out']);
+/** Doubling retry delays stop growing at one year. */
+const MAX_RETRY_DELAY_MS = 365 * 24 * 3600 * 1000;
 
 export function newRecord(job: Job, request: FireRequest, runId = createRunId()): RunRecord {
   return {
@@ -191,13 +194,14 @@ export class RunEngine {
   }
 
   private scheduleRetry(job: Job, attempt: number): void {
-    const delay = job.def.policy.retry_delay * 1000 * 2 ** attempt;
-    const timer = setTimeout(() => {
+    // A wall-clock timer: long delays are slept in chunks (setTimeout fires at once past ~24.8 days).
+    const delay = Math.min(job.def.policy.retry_delay * 1000 * 2 ** attempt, MAX_RETRY_DELAY_MS);
+    const timer = setWallTimer(Date.now() + delay, () => {
       job.retryTimers.delete(timer);
       if (this.options.table.get(job.id) === job && !this.closing) {
         this.fire(job, { trigger: 'retry', scheduledAt: Date.now(), attempt: attempt + 1 });
       }
-    }, delay);
+    });
     job.retryTimers.add(timer);
   }
 

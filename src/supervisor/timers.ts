@@ -33,7 +33,7 @@ export function disarmJob(job: Job, { retriesToo = false }: { retriesToo?: boole
   job.nextFire = null;
   touch(job);
   if (retriesToo) {
-    for (const timer of job.retryTimers) clearTimeout(timer);
+    for (const timer of job.retryTimers) timer.cancel();
     job.retryTimers.clear();
   }
 }

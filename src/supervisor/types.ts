@@ -47,7 +47,7 @@ export interface Job {
   active: Map<string, ActiveRun>;
   /** overlap = 'queue': the one fire waiting for the current run to end. */
   pending: ActiveRun | null;
-  retryTimers: Set<NodeJS.Timeout>;
+  retryTimers: Set<WallTimer>;
   /** Upcoming fire seconds (epoch s), for overlap warnings; recomputed when stale. */
   fireSeconds: number[] | null;
   /** Bumped by `touch` whenever anything its status shows changes. */
