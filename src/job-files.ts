@@ -144,9 +144,10 @@ export async function removeJobFile(supervisor: Supervisor, path: string): Promi
 /**
  * Re-applies, in name order (as at start), the files whose load failed for `id`: the first valid
  * one registers, the others are refused again naming the new owner. A file refused for its own
- * content fails the same way and is not logged again.
+ * content fails the same way and is not logged again. Also for after `id` is unregistered over
+ * the API, which a job file claiming it was waiting for.
  */
-async function loadRefusedClaims(supervisor: Supervisor, id: string): Promise<void> {
+export async function loadRefusedClaims(supervisor: Supervisor, id: string): Promise<void> {
   const claims = supervisor
     .listLoadErrors()
     .filter((e) => e.jobId === id && existsSync(e.file))

@@ -2,6 +2,7 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadRefusedClaims } from '../../src/job-files.js';
 import { startTestServer, waitFor, waitForRun, type TestServer } from '../_server.js';
 
 let server: TestServer;
@@ -22,7 +23,7 @@ const file = (name: string): string => join(server.jobsDir, name);
 
 describe('hot reload', () => {
   it('loads the folder at start', async () => {
-    expect((await entry('keep'))?.source).toBe('file');
+    expect((await entry('keep'))?.source).toBe('config:keep.toml');
     expect(server.logs()).toMatch(/1 job file\(s\) loaded, 0 failed/);
   });
 
@@ -220,5 +221,19 @@ describe('two files for one id', () => {
     expect(e.config.os.cmd).toBe('echo toml');
     const files = (await server.call('/health')).body.load_error_files.map((f: any) => f.file).sort();
     expect(files).toEqual([file('pair.toml'), file('pair.yaml')]);
+  });
+
+  it('a file refused because the id is registered over the API loads once that job is unregistered', async () => {
+    const reg = await server.call('/jobs', { method: 'POST', json: { job_id: 'shared', config: { os: { cmd: 'echo api' } } } });
+    expect(reg.status).toBe(201);
+    await writeFile(file('shared.toml'), job('echo file'));
+    await waitFor(async () => (await server.call('/health')).body.load_errors === 1, 5000, 'shared.toml refused');
+    expect((await server.call('/health')).body.load_error_files[0].error).toMatch(/already registered over the API; unregister it first \(mxx unregister shared\)/);
+    expect((await server.call('/registry/shared', { method: 'DELETE' })).status).toBe(200);
+    // What the DELETE /registry/{id} route is asked to call after an unregister (src/api/registry.ts).
+    await loadRefusedClaims(server.supervisor, 'shared');
+    const e = await entry('shared');
+    expect(e.file).toBe(file('shared.toml'));
+    expect(e.config.os.cmd).toBe('echo file');
   });
 });
