@@ -381,14 +381,14 @@ describe('history on a full or read-only disk', () => {
     expect(history.writeErrors).toBeGreaterThanOrEqual(1);
     // Let the retries fail a few more times: still one line.
     const errorsBefore = history.writeErrors;
-    expect(await waitFor(() => history.writeErrors > errorsBefore + 2), `writeErrors ${history.writeErrors}, a ${onDisk("a").length}, b ${onDisk("b").length}`).toBe(true);
+    expect(await waitFor(() => history.writeErrors > errorsBefore + 2, 10_000), `writeErrors ${history.writeErrors}, a ${onDisk("a").length}, b ${onDisk("b").length}`).toBe(true);
     const warnings = log.lines().filter((line) => / (WARN|ERROR) /.test(line));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/WARN .*ENOSPC/);
 
     await rm(filler);
     // No new record, no flush: the retry timer rewrites both files.
-    expect(await waitFor(() => onDisk('a').length === 11 && onDisk('b').length === 10)).toBe(true);
+    expect(await waitFor(() => onDisk('a').length === 11 && onDisk('b').length === 10, 10_000)).toBe(true);
     expect(log.lines().some((line) => / INFO .*history.*again/.test(line))).toBe(true);
     await history.flush();
     const again = createHistory({ dir: mnt });
@@ -412,7 +412,7 @@ describe('history on a full or read-only disk', () => {
     expect(log.lines().filter((line) => / (WARN|ERROR) /.test(line))).toHaveLength(1);
 
     execFileSync('mount', ['-o', 'remount,rw', mnt], { stdio: 'ignore' });
-    expect(await waitFor(() => onDisk('a').some((line) => line.includes('a-r59')))).toBe(true);
+    expect(await waitFor(() => onDisk('a').some((line) => line.includes('a-r59')), 10_000)).toBe(true);
     await history.flush();
     const again = createHistory({ dir: mnt });
     await again.load({ keep: () => 3 });
