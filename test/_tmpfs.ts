@@ -14,7 +14,11 @@ export interface Tmpfs {
   fill(): Promise<void>;
   /** Frees what fill() took. */
   free(): Promise<void>;
-  readOnly(on: boolean): void;
+  /**
+   * Makes one folder inside the mount read-only (a read-only bind mount over itself). A remount of
+   * the whole tmpfs read-only is refused while the server holds files open for writing.
+   */
+  readOnly(path: string, on: boolean): void;
   unmount(): Promise<void>;
 }
 
@@ -54,8 +58,13 @@ export async function mountTmpfs(sizeKb = 2048, inodes = 400): Promise<Tmpfs | s
     async free() {
       await rm(filler, { recursive: true, force: true });
     },
-    readOnly(on) {
-      execFileSync('mount', ['-o', `remount,${on ? 'ro' : 'rw'}`, dir], { stdio: 'pipe' });
+    readOnly(path, on) {
+      if (on) {
+        execFileSync('mount', ['--bind', path, path], { stdio: 'pipe' });
+        execFileSync('mount', ['-o', 'remount,ro,bind', path], { stdio: 'pipe' });
+      } else {
+        execFileSync('umount', [path], { stdio: 'pipe' });
+      }
     },
     async unmount() {
       try {

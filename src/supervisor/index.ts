@@ -153,6 +153,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       await this.pool.close();
       this.counters.flush();
       await Promise.all([this.registry.flush(), this.history.flush()]);
+      // Leaves registry.json complete (the journal folded in) for users and tools that read it.
+      await this.registry.compact().catch((error: unknown) =>
+        this.logger.warn('could not compact the registry journal into registry.json at shutdown; it is replayed at the next start', { error: String(error) }),
+      );
     })();
     return this.closed;
   }
