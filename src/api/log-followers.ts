@@ -44,7 +44,7 @@ export function createLogFollowers(supervisor: Supervisor, limit: number, logger
   function follow(runId: string, path: string): ReadableStream<Uint8Array> {
     if (count >= limit) {
       throw new MxxError('TOO_MANY_SUBSCRIBERS', `${limit} clients already follow run logs, the most this server allows`, {
-        hint: 'retry later, or read the log without follow=true',
+        hint: 'retry in a moment, or read the log so far without follow (mxx logs without --follow)',
       });
     }
     count++;
