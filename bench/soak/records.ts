@@ -19,7 +19,16 @@ export interface Run {
 export interface HistoryRead {
   byJob: Map<string, Run[]>;
   /** Lines that were not JSON (a torn last line after a kill is allowed; the server skips it). */
-  badLines: Array<{ file: string; line: number; last: boolean }>;
+  badLines: BadLine[];
+}
+
+export interface BadLine {
+  file: string;
+  line: number;
+  /** Only blank lines follow it. */
+  last: boolean;
+  /** Its start and length, and the scheduled_at of the readable line before it, for the evidence. */
+  excerpt?: string;
 }
 
 export function readHistoryFiles(runsDir: string): HistoryRead {
@@ -30,13 +39,20 @@ export function readHistoryFiles(runsDir: string): HistoryRead {
     if (!name.endsWith('.jsonl') || name.startsWith('.')) continue;
     const lines = readFileSync(join(runsDir, name), 'utf8').split('\n');
     const runs = new Map<string, Run>();
+    let previous: string | null = null;
     lines.forEach((text, i) => {
       if (text.trim() === '') return;
       try {
         const run = JSON.parse(text) as Run;
         if (typeof run.run_id === 'string') runs.set(run.run_id, run);
+        previous = `${run.status} ${run.scheduled_at}`;
       } catch {
-        badLines.push({ file: name, line: i + 1, last: lines.slice(i + 1).every((rest) => rest.trim() === '') });
+        badLines.push({
+          file: name,
+          line: i + 1,
+          last: lines.slice(i + 1).every((rest) => rest.trim() === ''),
+          excerpt: `${text.length} chars ${JSON.stringify(text.slice(0, 60))}…${JSON.stringify(text.slice(-40))}, after ${previous ?? 'nothing'}`,
+        });
       }
     });
     byJob.set(name.slice(0, -'.jsonl'.length), [...runs.values()]);

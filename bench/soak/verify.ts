@@ -39,6 +39,7 @@ export async function verify(run: SoakRun): Promise<Verdicts> {
       }),
     toMs: run.finalStopAt - 1_000,
     up: run.lives.filter((life) => life.readyAt !== null).map((life) => [life.readyAt!, life.endedAt ?? Date.now()]),
+    starting: run.lives.map((life) => [life.spawnedAt, life.readyAt ?? life.endedAt ?? Date.now()]),
     badLines: history.badLines,
   };
   const accounting = checkAccounting(data);
@@ -68,7 +69,12 @@ export async function verify(run: SoakRun): Promise<Verdicts> {
   const started = [...marks.values()].reduce((sum, list) => sum + list.length, 0);
   const upMs = data.up.reduce((sum, [from, to]) => sum + (to - from), 0);
   const wallMs = (run.lives.at(-1)?.endedAt ?? Date.now()) - (run.lives[0]?.spawnedAt ?? Date.now());
-  const sizes = Object.entries(run.plan.sizes).map(([k, v]) => `${k} ${v}`).join(', ');
+  const groups = new Map<string, string[]>();
+  for (const [key, n] of Object.entries(run.plan.sizes)) {
+    const [group, name] = key.split(' ');
+    if (name) groups.set(group!, [...(groups.get(group!) ?? []), `${name} ${n}`]);
+  }
+  const sizes = `${run.plan.sizes.jobs}: ${[...groups].map(([group, parts]) => `${group} ${parts.join(', ')}`).join('; ')}`;
   const { first, last } = resources.figures;
   const figures: Array<[string, string]> = [
     ['jobs', sizes],

@@ -11,7 +11,7 @@
  *   started (marker) whose run has no record or is recorded as missed/skipped.
  */
 import { firesBetween, isFire, type ScheduleClass } from '../plan.js';
-import type { Mark, Run } from '../records.js';
+import type { BadLine, Mark, Run } from '../records.js';
 import { verdict, type Invariant } from './invariant.js';
 
 export const FINAL_STATUSES = new Set(['completed', 'failed', 'timed_out', 'cancelled', 'skipped', 'missed', 'interrupted']);
@@ -32,8 +32,10 @@ export interface FireData {
   toMs: number;
   /** When the server was listening, for the evidence. */
   up: Array<[number, number]>;
+  /** From spawning a server to its "listening on" line (it loads and arms jobs meanwhile). */
+  starting?: Array<[number, number]>;
   /** History lines that are not JSON; only a file's last line may be torn (a kill mid-write). */
-  badLines?: Array<{ file: string; line: number; last: boolean }>;
+  badLines?: BadLine[];
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -53,7 +55,7 @@ export function checkStatuses(data: FireData): Invariant {
     'statuses',
     {
       [`of ${total} records not in a final status (running/queued left behind, or unknown)`]: offenders,
-      'unreadable history lines before the end of their file': (data.badLines ?? []).filter((b) => !b.last).map((b) => `server/runs/${b.file} line ${b.line} is not JSON`),
+      'unreadable history lines before the end of their file': (data.badLines ?? []).filter((b) => !b.last).map((b) => `server/runs/${b.file} line ${b.line} is not JSON: ${b.excerpt ?? ''}`),
     },
     `${total} records, all in a final status (none running or queued after the final stop); every history line readable but a torn last one`,
   );
@@ -91,8 +93,10 @@ export function checkDuplicates(data: FireData): Invariant {
   );
 }
 
-function upAt(up: Array<[number, number]>, t: number): boolean {
-  return up.some(([from, to]) => t >= from && t <= to);
+const within = (spans: Array<[number, number]>, t: number): boolean => spans.some(([from, to]) => t >= from && t <= to);
+
+function serverStateAt(data: FireData, t: number): 'up' | 'starting' | 'down' {
+  return within(data.up, t) ? 'up' : within(data.starting ?? [], t) ? 'starting' : 'down';
 }
 
 export interface AccountingFigures {
@@ -124,11 +128,11 @@ export function checkAccounting(data: FireData): { invariant: Invariant; figures
       } else if (runs[at]?.status === 'missed') {
         figures.coveredByMissed++;
       } else {
-        const up = upAt(data.up, t);
-        figures[up ? 'unaccountedUp' : 'unaccountedDown']++;
+        const state = serverStateAt(data, t);
+        figures[state === 'up' ? 'unaccountedUp' : 'unaccountedDown']++;
         const after = runs[at];
         unaccounted.push(
-          `${job.id} fire ${iso(t)} (server ${up ? 'up' : 'down'}): no record; next record ${after ? `${after.status} for ${after.scheduled_at}` : 'none'}`,
+          `${job.id} fire ${iso(t)} (server ${state}): no record; next record ${after ? `${after.status} for ${after.scheduled_at}` : 'none'}`,
         );
       }
     }
