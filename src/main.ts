@@ -60,7 +60,6 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     await supervisor.start();
     const load = await loadJobsFolder(supervisor, resolved.paths.jobs);
     logger.info(`jobs folder ${resolved.paths.jobs}: ${load.loaded} job file(s) loaded, ${load.failed.length} failed`);
-    for (const failure of load.failed) logger.error(`job file failed to load: ${failure.file}`, { error: failure.error });
     if (options.watch !== false) watcher = await startWatcher(supervisor, resolved.paths.jobs);
     ready = true;
   } catch (error) {

@@ -14,11 +14,13 @@ export interface Tmpfs {
   fill(): Promise<void>;
   /** Frees what fill() took. */
   free(): Promise<void>;
+  /** Remounts the whole tmpfs read-only (refused with EBUSY while a file is open for writing). */
+  readOnly(on: boolean): void;
   /**
-   * Makes one folder inside the mount read-only (a read-only bind mount over itself). A remount of
-   * the whole tmpfs read-only is refused while the server holds files open for writing.
+   * Makes one folder inside the mount read-only (a read-only bind mount over itself): works while
+   * the server holds other files open for writing.
    */
-  readOnly(path: string, on: boolean): void;
+  readOnlyDir(path: string, on: boolean): void;
   unmount(): Promise<void>;
 }
 
@@ -58,7 +60,10 @@ export async function mountTmpfs(sizeKb = 2048, inodes = 400): Promise<Tmpfs | s
     async free() {
       await rm(filler, { recursive: true, force: true });
     },
-    readOnly(path, on) {
+    readOnly(on) {
+      execFileSync('mount', ['-o', `remount,${on ? 'ro' : 'rw'}`, dir], { stdio: 'pipe' });
+    },
+    readOnlyDir(path, on) {
       if (on) {
         execFileSync('mount', ['--bind', path, path], { stdio: 'pipe' });
         execFileSync('mount', ['-o', 'remount,ro,bind', path], { stdio: 'pipe' });

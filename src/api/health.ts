@@ -33,8 +33,10 @@ export function registerHealthRoutes(app: Routes, supervisor: Supervisor): void 
     }
     const doc = body.schedule === undefined ? config : { ...config, schedule: body.schedule };
     try {
-      const def = parseJobDocument(doc, { id: 'validate', source: 'request' });
-      const next = def.schedule ? createSchedule(def.schedule, Date.now()).nextN(Date.now(), 5).map(toIsoLocal) : [];
+      // With the clock, as a registration would be checked: a run_date already past is refused.
+      const now = Date.now();
+      const def = parseJobDocument(doc, { id: 'validate', source: 'request', now });
+      const next = def.schedule ? createSchedule(def.schedule, now).nextN(now, 5).map(toIsoLocal) : [];
       return json({ valid: true, errors: [], next } satisfies ValidateBody);
     } catch (error) {
       if (!isMxxError(error) || error.code !== 'INVALID_JOB') throw error;

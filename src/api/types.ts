@@ -14,7 +14,7 @@ export interface JobStatusBody {
   /** Has a schedule but it was cancelled (DELETE /jobs/{id}). */
   paused: boolean;
   on_demand: boolean;
-  source: 'api' | 'file';
+  source: WireSource;
   /** The schedule section as written (null = on-demand). */
   schedule: Record<string, unknown> | null;
   next_run_time: string | null;

@@ -1,5 +1,6 @@
 /** A job's status as the API shows it (SPEC §4 GET /jobs/{id}). */
 import type { JobStatus, JobStatusBody } from '../api/types.js';
+import { wireSource } from '../api/source.js';
 import type { History } from '../history.js';
 import { toIsoLocal, type RunRecord } from '../records.js';
 import type { Job } from './types.js';
@@ -33,7 +34,7 @@ export function jobStatusBody(job: Job, history: History, brief = false): JobSta
     scheduled: job.schedule !== null && !job.entry.paused && job.nextFire !== null,
     paused: job.entry.paused,
     on_demand: job.schedule === null,
-    source: job.entry.source,
+    source: wireSource(job.entry),
     schedule: job.entry.schedule,
     next_run_time: job.nextFire === null ? null : toIsoLocal(job.nextFire),
     start_time: last?.started_at ?? null,

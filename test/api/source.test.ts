@@ -33,8 +33,11 @@ describe('source on the wire', () => {
     expect((await server.call('/jobs/from_api')).body.source).toBe('api');
   });
 
-  // Skipped until the listing's cached status JSON (src/supervisor/status.ts) uses wireSource.
-  it.todo('GET /jobs and GET /jobs/active show the same source (waits for a change in src/supervisor/status.ts)');
+  it('GET /jobs shows the same source', async () => {
+    const { body } = await server.call('/jobs');
+    const sources = Object.fromEntries(body.jobs.map((j: any) => [j.job_id, j.source]));
+    expect(sources).toEqual({ daily_backup: 'config:daily_backup.toml', from_api: 'api' });
+  });
 
   it('keeps "file" in the stored registry entries (the file format does not change)', async () => {
     expect(server.supervisor.registry.get('daily_backup')).toMatchObject({ source: 'file' });

@@ -48,7 +48,7 @@ describe.skipIf(skipReason !== null)(`disk faults${skipReason ? ` (skipped: ${sk
     const refused = await server.api('/jobs', { method: 'POST', json: { job_id: 'late', config: big } });
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect((await refused.json()).code).toBe('STORAGE_UNAVAILABLE');
+    expect(((await refused.json()) as { code: string }).code).toBe('STORAGE_UNAVAILABLE');
     expect((await server.call('/jobs/late')).status).toBe(404);
     // Space returns: runs complete again without a restart.
     await fs.free();
@@ -65,7 +65,7 @@ describe.skipIf(skipReason !== null)(`disk faults${skipReason ? ` (skipped: ${sk
   it('a read-only disk fails a trigger cleanly: no ghost run, stop returns, the next trigger is accepted', async () => {
     expect((await server.call('/jobs', { method: 'POST', json: { job_id: 'ro', config: { os: { cmd: 'echo hi' } } } })).status).toBe(201);
     const logs = join(fs.dir, 'server', 'logs');
-    fs.readOnly(logs, true);
+    fs.readOnlyDir(logs, true);
     try {
       const first = await server.call('/jobs/ro/trigger', { method: 'POST' });
       expect(first.status).toBe(200);
@@ -81,7 +81,7 @@ describe.skipIf(skipReason !== null)(`disk faults${skipReason ? ` (skipped: ${sk
       expect(second.status).toBe(200);
       await waitForRun(server, second.body.run_id);
     } finally {
-      fs.readOnly(logs, false);
+      fs.readOnlyDir(logs, false);
     }
   });
 });
