@@ -39,28 +39,30 @@ export async function findRunProcesses(runIds: ReadonlySet<string>): Promise<Map
   const entries = await readdir('/proc').catch(() => [] as string[]);
   const now = Date.now();
   const present = new Set<number>();
-  await Promise.all(
-    entries.map(async (entry) => {
-      const pid = Number(entry);
-      if (!Number.isInteger(pid) || isSpared(pid)) return;
-      present.add(pid);
-      const runId = await runIdOfPid(pid, now);
-      if (runId === null || !runIds.has(runId)) return;
-      const pids = found.get(runId);
-      if (pids === undefined) found.set(runId, [pid]);
-      else pids.push(pid);
-    }),
-  );
+  const reads: Promise<void>[] = [];
+  for (const entry of entries) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || isSpared(pid)) continue;
+    present.add(pid);
+    const cached = environCache.get(pid);
+    // Most of /proc is known to carry no run id: answered without a read.
+    if (cached !== undefined && cached.runId === null && now - cached.readAt < ENVIRON_CACHE_MS) continue;
+    reads.push(
+      readRunId(pid, now).then((runId) => {
+        if (runId === null || !runIds.has(runId)) return;
+        const pids = found.get(runId);
+        if (pids === undefined) found.set(runId, [pid]);
+        else pids.push(pid);
+      }),
+    );
+  }
+  await Promise.all(reads);
   for (const pid of environCache.keys()) if (!present.has(pid)) environCache.delete(pid);
   return found;
 }
 
-async function runIdOfPid(pid: number, now: number): Promise<string | null> {
-  const cached = environCache.get(pid);
-  if (cached !== undefined && now - cached.readAt < ENVIRON_CACHE_MS) {
-    // A cached carrier may have died since: only a fresh read (empty for a zombie) says it is still there.
-    if (cached.runId === null) return null;
-  }
+/** A fresh read: a carrier found before may have died (a zombie's environment reads empty). */
+async function readRunId(pid: number, now: number): Promise<string | null> {
   // Unreadable (another user's, a kernel thread) is remembered as carrying nothing: not ours to end.
   const runId = runIdOf(await readFile(`/proc/${pid}/environ`).catch(() => null));
   environCache.set(pid, { runId, readAt: now });

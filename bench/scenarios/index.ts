@@ -10,6 +10,7 @@ import { concurrency } from './07-concurrency.js';
 import { api } from './08-api.js';
 import { memoryStartup } from './09-memory-startup.js';
 import { lifetimePrecision } from './10-lifetime.js';
+import { runSweep } from './11-run-sweep.js';
 
 export const SCENARIOS: Scenario[] = [
   firePrecision,
@@ -22,4 +23,5 @@ export const SCENARIOS: Scenario[] = [
   api,
   memoryStartup,
   lifetimePrecision,
+  runSweep,
 ];

@@ -1,5 +1,5 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -17,9 +17,19 @@ const pools: ExecutionPool[] = [];
 const parents = new Map<number, number>();
 let dir: string;
 let counter = 0;
+/** A 64 KB tmpfs for a full-disk run, or null where mounting is not permitted. */
+let fullDisk: string | null = null;
 
 beforeAll(() => {
   dir = realpathSync(mkdtempSync(join(tmpdir(), 'mxx-spawner-')));
+  const mount = join(dir, 'full');
+  mkdirSync(mount);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mount], { stdio: 'ignore' });
+    fullDisk = mount;
+  } catch {
+    // not root / no CAP_SYS_ADMIN: the full-disk test says it is skipped
+  }
 });
 
 afterEach(async () => {
@@ -32,6 +42,7 @@ afterAll(async () => {
   killGroups(stillThere);
   const spawnersLeft = spawnersOf(process.pid);
   for (const pid of spawnersLeft) process.kill(pid, 'SIGKILL');
+  if (fullDisk !== null) execFileSync('umount', [fullDisk]);
   rmSync(dir, { recursive: true, force: true });
   expect(stillThere).toEqual([]);
   expect(spawnersLeft).toEqual([]);
@@ -81,6 +92,7 @@ function spawnersOf(parentPid: number): number[] {
     .map(([pid]) => Number(pid))
     .filter((pid) => isPidAlive(pid));
 }
+
 
 describe('execution pool with the spawner process', () => {
   it('runs the command outside the server: output in the log, exit code, events before the result', async () => {
@@ -217,4 +229,14 @@ describe('execution pool with the spawner process', () => {
     });
     expect(stdout.trim()).toBe('completed,cancelled');
   });
+
+  it('a full disk under the log does not hang a run in the spawner; the result carries logError', async (context) => {
+    if (fullDisk === null) return context.skip('skipped: mount -t tmpfs is not permitted here (needs root / CAP_SYS_ADMIN)');
+    const runs = pool({ threads: 1 });
+    const events: RunEvent[] = [];
+    const result = await runs.run(request('head -c 300000 /dev/zero; echo done', { logPath: join(fullDisk, 'full.log') }), track(events)).result;
+    expect(result).toMatchObject({ status: 'completed', exitCode: 0, outputBytes: 300_005 });
+    expect(result.tail.endsWith('done\n')).toBe(true);
+    expect(result.logError).toMatch(/^ENOSPC/);
+  }, 20_000);
 });
