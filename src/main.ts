@@ -46,6 +46,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const app = createApp(supervisor, {
     logger,
     isReady: () => ready,
+    jobsFolder: () => watcher?.state(),
     debug: resolved.debug,
     loopbackOnly: isLoopbackHost(resolved.host),
     ownPort: () => ownPort,

@@ -13,6 +13,7 @@ import { registerRegistryRoutes } from './registry.js';
 import { createRoutes } from './routes.js';
 import { registerRunRoutes } from './runs.js';
 import { startingResponse } from './starting.js';
+import type { HealthBody } from './types.js';
 
 export const API_BASE = '/api/scheduler';
 
@@ -22,6 +23,8 @@ export interface AppOptions extends GuardOptions {
   debug?: boolean;
   /** False while the server is still loading: every request then gets 503 SERVER_STARTING. @default always ready */
   isReady?: () => boolean;
+  /** The watched jobs folder's state, for /health. @default not shown */
+  jobsFolder?: () => HealthBody['jobs_folder'];
   /** Clients following run logs at once (`?follow=true`), over the whole server; beyond: 503 TOO_MANY_SUBSCRIBERS. @default 64 */
   maxLogFollowers?: number;
 }
@@ -46,7 +49,7 @@ export function createApp(supervisor: Supervisor, options: AppOptions): H3 {
     return undefined;
   });
   const routes = createRoutes(app, API_BASE, logger, debug);
-  registerHealthRoutes(routes, supervisor);
+  registerHealthRoutes(routes, supervisor, options.jobsFolder);
   registerJobRoutes(routes, supervisor);
   const followers = createLogFollowers(supervisor, options.maxLogFollowers ?? DEFAULT_MAX_LOG_FOLLOWERS, logger);
   registerRunRoutes(routes, supervisor, followers, logger);

@@ -10,9 +10,10 @@ import { VERSION } from '../version.js';
 import type { HealthBody, ValidateBody } from './types.js';
 import { json, readJsonBody, requireObject } from './http.js';
 
-export function registerHealthRoutes(app: Routes, supervisor: Supervisor): void {
+export function registerHealthRoutes(app: Routes, supervisor: Supervisor, jobsFolder?: () => HealthBody['jobs_folder']): void {
   app.get('/health', () => {
     const loadErrors = supervisor.listLoadErrors();
+    const folder = jobsFolder?.();
     return json({
       status: 'healthy',
       service: 'mxx-scheduler',
@@ -22,6 +23,8 @@ export function registerHealthRoutes(app: Routes, supervisor: Supervisor): void 
       running: supervisor.runningCount,
       load_errors: loadErrors.length,
       load_error_files: loadErrors.map(({ file, error }) => ({ file, error })),
+      ...(folder ? { jobs_folder: folder } : {}),
+      faults: { ...supervisor.faults.counts },
     } satisfies HealthBody);
   });
 

@@ -8,6 +8,7 @@ import type { RegistryEntryBody, RegistryListBody } from './types.js';
 import { json } from './http.js';
 import { jobIdParam } from './params.js';
 import { wireSource } from './source.js';
+import { loadRefusedClaims } from '../job-files.js';
 
 const FILTERS = ['all', 'scheduled', 'on_demand'] as const;
 type Filter = (typeof FILTERS)[number];
@@ -46,7 +47,10 @@ export function registerRegistryRoutes(app: Routes, supervisor: Supervisor): voi
   });
 
   app.delete('/registry/:id', async (event) => {
-    const body = await supervisor.unregister(jobIdParam(event), 'api');
+    const id = jobIdParam(event);
+    const body = await supervisor.unregister(id, 'api');
+    // A job file that was refused because the API held this id may load now.
+    await loadRefusedClaims(supervisor, id);
     return json(body);
   });
 }

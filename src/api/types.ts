@@ -96,6 +96,10 @@ export interface HealthBody {
   /** Job files that failed to load (count) and which. */
   load_errors: number;
   load_error_files: Array<{ file: string; error: string }>;
+  /** The watched jobs folder; `watching` is false while it is missing (changes are not seen). */
+  jobs_folder?: { dir: string; watching: boolean; problem?: string; since?: string };
+  /** Runs failed by storage faults since start (log folder or file could not be written). */
+  faults: { log: number; history: number; registry: number };
 }
 
 export interface ErrorBody {
