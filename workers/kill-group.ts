@@ -65,14 +65,16 @@ export async function endGroup(pgid: number, graceMs: number, termSentAt?: numbe
     termSentAt = Date.now();
     signalGroup(pgid, 'SIGTERM');
   }
-  const killAt = termSentAt + graceMs;
-  while (Date.now() < killAt) {
+  // Counted on the monotonic clock: a wall-clock jump must neither skip the grace nor stretch it.
+  const graceLeft = Math.min(graceMs, Math.max(0, termSentAt + graceMs - Date.now()));
+  const killAt = performance.now() + graceLeft;
+  while (performance.now() < killAt) {
     if (!(await isGroupAlive(pgid))) return;
-    await delay(Math.min(POLL_MS, Math.max(0, killAt - Date.now())));
+    await delay(Math.min(POLL_MS, Math.max(0, killAt - performance.now())));
   }
   if (!signalGroup(pgid, 'SIGKILL')) return;
-  const giveUpAt = Date.now() + AFTER_KILL_WAIT_MS;
-  while (Date.now() < giveUpAt && (await isGroupAlive(pgid))) await delay(POLL_MS);
+  const giveUpAt = performance.now() + AFTER_KILL_WAIT_MS;
+  while (performance.now() < giveUpAt && (await isGroupAlive(pgid))) await delay(POLL_MS);
 }
 
 /** One /proc scan answers every group polled within the same moment (many runs end together). */
@@ -81,7 +83,7 @@ let lastScan: { at: number; groups: Promise<Set<number>> } | undefined;
 
 /** Linux: the process group ids that have at least one member that is not a zombie. */
 export function scanProcessGroups(): Promise<Set<number>> {
-  const now = Date.now();
+  const now = performance.now(); // a wall-clock jump back must not make an old scan look fresh
   if (lastScan && now - lastScan.at < SCAN_TTL_MS) return lastScan.groups;
   const groups = readLiveGroups();
   lastScan = { at: now, groups };

@@ -40,9 +40,9 @@ export async function endNamedProcesses(names: readonly string[], graceMs: numbe
   let pids = await find();
   if (pids.length === 0) return;
   signalAll(pids, 'SIGTERM');
-  const killAt = Date.now() + graceMs;
-  while (Date.now() < killAt) {
-    await delay(Math.min(POLL_MS, Math.max(0, killAt - Date.now())));
+  const killAt = performance.now() + graceMs;
+  while (performance.now() < killAt) {
+    await delay(Math.min(POLL_MS, Math.max(0, killAt - performance.now())));
     pids = await alive(pids, isLinux);
     if (pids.length === 0) return;
   }

@@ -37,7 +37,7 @@ export async function findRunProcesses(runIds: ReadonlySet<string>): Promise<Map
   const found = new Map<string, number[]>();
   if (!isLinux || runIds.size === 0) return found;
   const entries = await readdir('/proc').catch(() => [] as string[]);
-  const now = Date.now();
+  const now = performance.now(); // monotonic: a wall-clock jump back must not keep entries fresh
   const present = new Set<number>();
   const reads: Promise<void>[] = [];
   for (const entry of entries) {
@@ -125,7 +125,7 @@ function launchNext(): void {
 export async function endRunProcesses(runId: string): Promise<number> {
   if (!isLinux) return 0;
   const ended = new Set<number>();
-  const giveUpAt = Date.now() + SWEEP_GIVE_UP_MS;
+  const giveUpAt = performance.now() + SWEEP_GIVE_UP_MS;
   for (let pids = await scanFor(runId); pids.length > 0; pids = await scanFor(runId)) {
     for (const pid of pids) {
       try {
@@ -135,7 +135,7 @@ export async function endRunProcesses(runId: string): Promise<number> {
         // Gone meanwhile, or not ours to signal (EPERM): nothing more to do for it.
       }
     }
-    if (Date.now() >= giveUpAt) break;
+    if (performance.now() >= giveUpAt) break;
     // Killed processes turn into zombies (no environment) within ms; a fork caught mid-way shows up here.
     await delay(POLL_MS / 4);
   }

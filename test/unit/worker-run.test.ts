@@ -448,4 +448,17 @@ describe('worker run: the start instant follows the wall clock the supervisor us
       clock.mockRestore();
     }
   }, 10_000);
+
+  it('a wall clock moved back during the grace neither stretches it nor parks the run', async () => {
+    const running = start(spec({ cmd: ['/bin/sh', `${scripts}ignore-sigterm.sh`], graceMs: 300 }));
+    await running.started;
+    expect(await waitFor(() => running.log() === 'ready\n')).toBe(true);
+    running.stop('cancelled');
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => realNow() - 3_600_000);
+    try {
+      expect(await running.result).toMatchObject({ status: 'cancelled', signal: 'SIGKILL' });
+    } finally {
+      clock.mockRestore();
+    }
+  }, 10_000);
 });
