@@ -41,6 +41,8 @@ export interface JobFile {
   clear(): Promise<void>;
   /** Resolves when every line appended so far is written, and closes the file; rejects if writing failed (a later flush retries). */
   flush(): Promise<void>;
+  /** Resolves when every line appended so far is written (to the OS, not fsynced); keeps the file open. */
+  written(): Promise<void>;
 }
 
 interface Waiter {
@@ -88,7 +90,9 @@ export function createJobFile(options: JobFileOptions): JobFile {
       await appendFile(file, text, { mode: 0o600 });
       return;
     }
-    await handle.write(text);
+    // writeFile, not write: write() may write part of the text on a full disk and report no error,
+    // and the next batch would then land behind a torn line.
+    await handle.writeFile(text);
     idleTimer = setTimeout(() => void closeHandle(), HANDLE_IDLE_MS);
     idleTimer.unref();
   }
@@ -186,6 +190,14 @@ export function createJobFile(options: JobFileOptions): JobFile {
     void loop();
   }
 
+  function written(): Promise<void> {
+    if (done >= enqueued && !dirty && clearAt === undefined) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      waiters.push({ target: enqueued, resolve, reject });
+      start();
+    });
+  }
+
   return {
     append(line) {
       pending.push(line);
@@ -201,16 +213,10 @@ export function createJobFile(options: JobFileOptions): JobFile {
       });
     },
     flush() {
-      const written =
-        done >= enqueued && !dirty && clearAt === undefined
-          ? Promise.resolve()
-          : new Promise<void>((resolve, reject) => {
-              waiters.push({ target: enqueued, resolve, reject });
-              start();
-            });
       // Flushed also means let go of the file (at shutdown, no handle is left to the GC); the next
       // append opens it again.
-      return written.then(() => closeHandle());
+      return written().then(() => closeHandle());
     },
+    written,
   };
 }

@@ -47,6 +47,8 @@ export interface History {
   count(jobId: string): number;
   /** Resolves when every line recorded so far is on disk. */
   flush(): Promise<void>;
+  /** Resolves when the job's records so far are written to its file (not fsynced); rejects if that failed. */
+  written(jobId: string): Promise<void>;
   /** Failed file writes since creation (appends, compactions, removals); each is retried. */
   readonly writeErrors: number;
 }
@@ -235,6 +237,7 @@ export function createHistory(options: HistoryOptions): History {
       job.sorted = undefined;
       await job.file.clear();
     },
+    written: (jobId) => jobs.get(jobId)?.file.written() ?? Promise.resolve(),
     count: (jobId) => jobs.get(jobId)?.runs.size ?? 0,
     flush,
     get writeErrors() {

@@ -9,6 +9,7 @@ import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { isGroupAlive, POLL_MS } from '../workers/kill-group.js';
 import { endNamedProcesses } from '../workers/kill-names.js';
+import { endRunProcesses } from '../workers/run-sweep.js';
 import type { RunWorkerData } from '../workers/run.js';
 import { PROTOCOL_VERSION, type RunControl, type RunEvent, type RunRequest, type RunResult, type StopReason } from '../workers/protocol.js';
 
@@ -168,6 +169,8 @@ async function recoverCrashedRun(
     while (Date.now() < giveUpAt && (await isGroupAlive(pid))) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   if (pid !== null && request.kill !== undefined) await endNamedProcesses(request.kill, 0);
+  // Daemons that left the group still carry the run's id.
+  if (request.sweep !== false) await endRunProcesses(request.env.MXX_RUN_ID ?? request.runId);
   return {
     runId: request.runId,
     status: 'failed',

@@ -54,7 +54,8 @@ let seq = 0;
 
 type RunSpecNoPort = Omit<RunRequest, 'port' | 'v'>;
 const spec = (): RunSpecNoPort => {
-  const runId = `run-${++seq}`;
+  // Unique across processes: the end-of-run sweep ends every process carrying a run's id.
+  const runId = `run-${process.pid}-${++seq}`;
   return { runId, jobId: 'bench', cmd: input.cmd ?? 'true', env, graceMs: 1000, logPath: join(dir, `${runId}.log`), logCapBytes: 1 << 20, tailBytes: 1024 };
 };
 

@@ -15,11 +15,16 @@ export type CatchUp = { kind: 'run'; request: FireRequest } | { kind: 'missed'; 
 
 export function catchUpMisfires(job: Job, history: History, now: number, logger: Logger): CatchUp[] {
   if (!job.schedule) return [];
-  const lastFire = history
-    .list(job.id)
-    .find((r) => r.trigger === 'schedule' && r.scheduled_at !== null)?.scheduled_at;
+  // The newest fire instant on record, whatever the order the records were written in (a long run
+  // of an earlier fire ends after the skip of a later one).
+  let lastFire = -Infinity;
+  for (const r of history.list(job.id)) {
+    if (r.trigger !== 'schedule' || r.scheduled_at === null) continue;
+    const at = Date.parse(r.scheduled_at);
+    if (at > lastFire) lastFire = at;
+  }
   const registered = Date.parse(job.entry.registered_at);
-  const from = Math.max(lastFire ? Date.parse(lastFire) : -Infinity, Number.isNaN(registered) ? now : registered);
+  const from = Math.max(lastFire, Number.isNaN(registered) ? now : registered);
   let first: number | null = null;
   let beforeLast: number | null = null;
   let last: number | null = null;

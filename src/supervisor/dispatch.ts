@@ -19,6 +19,12 @@ export interface DispatcherOptions {
   tailBytes: number;
   logPath(run: ActiveRun): string;
   faults: FaultLog;
+  /**
+   * Resolves once the run's record is written (rejects if it could not be): its process starts
+   * only then, so a crash of the server always finds the run in the history and never runs the
+   * same fire again.
+   */
+  recorded(run: ActiveRun): Promise<void>;
   /** The run was accepted by the pool's worker: pid known. */
   onStarted(run: ActiveRun): void;
   onOutput(run: ActiveRun): void;
@@ -40,9 +46,14 @@ export class Dispatcher {
     return this.waiting.size;
   }
 
+  /** Whether a run submitted now would wait for a slot. */
+  willWait(): boolean {
+    return this.inPool >= this.options.maxConcurrency || this.waiting.size > 0;
+  }
+
   /** Runs `run` now if a slot is free, else queues it. Returns whether it had to wait. */
   submit(run: ActiveRun, def: JobDefinition): boolean {
-    if (this.inPool < this.options.maxConcurrency && this.waiting.size === 0) {
+    if (!this.willWait()) {
       this.launch(run, def);
       return false;
     }
@@ -80,6 +91,24 @@ export class Dispatcher {
       setImmediate(() => this.ended(run, failedBeforeStart(run, reason)));
       return;
     }
+    this.options.recorded(run).then(
+      () => {
+        // Stopped (a user, a replacement, shutdown) while its record was being written.
+        if (run.stopReason) {
+          this.inPool--;
+          this.options.onEnded(run, null, run.stopReason);
+          setImmediate(() => this.pump());
+        } else this.spawn(run, def, logPath);
+      },
+      (error: unknown) => {
+        const reason = `could not record the run in the history: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`;
+        this.options.faults.report('history', `run ${run.runId} of job ${run.jobId} failed: ${reason}`, { job: run.jobId, run: run.runId });
+        this.ended(run, failedBeforeStart(run, reason));
+      },
+    );
+  }
+
+  private spawn(run: ActiveRun, def: JobDefinition, logPath: string): void {
     const scheduledAt = run.request.scheduledAt ?? Date.now();
     const handle = this.options.pool.run(
       {

@@ -20,6 +20,7 @@ import { createRegistry, type Registry } from '../registry.js';
 import { catchUpMisfires } from './catch-up.js';
 import { watchClock, type ClockWatch } from './clock-watch.js';
 import { FaultLog } from './faults.js';
+import { armAfterReplacing } from './replace-arm.js';
 import { RunCounters } from './counters.js';
 import { JobTable } from './job-table.js';
 import { LoadErrors, type LoadError } from './load-errors.js';
@@ -136,7 +137,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       if (!job.schedule || job.entry.paused) continue;
       for (const fire of catchUpMisfires(job, this.history, now, this.logger)) {
         if (fire.kind === 'missed') this.engine.recordEnded(fire.record);
-        else this.engine.fire(job, fire.request);
+        else {
+          job.lastFired = fire.request.scheduledAt;
+          this.engine.fire(job, fire.request);
+        }
       }
       this.arm(job);
     }
@@ -199,11 +203,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         // A file edit keeps a cancelled schedule cancelled; an explicit API registration arms it.
         paused: options.source === 'file' ? (previous?.paused ?? false) : false,
       };
+      const replaced = this.table.get(def.id);
       await this.registry.set(entry);
       const job = this.table.install(def, entry);
-      // Planned from the registration instant: a fire that fell due while the entry was being
-      // saved runs (late), it is not skipped.
-      this.arm(job, registeredAt);
+      this.arm(job, armAfterReplacing(replaced, registeredAt));
       this.runPastDateWithinGrace(job);
       const overlaps = job.schedule ? findOverlaps(job, this.table.values(), Date.now()) : [];
       if (overlaps.length > 0) {
@@ -249,6 +252,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (due === null || due > now) return;
     const dueIso = toIsoLocal(due);
     if (this.history.list(job.id).some((r) => r.trigger === 'schedule' && r.scheduled_at === dueIso)) return;
+    job.lastFired = due;
     this.engine.fire(job, { trigger: 'schedule', scheduledAt: due, attempt: 0 });
   }
 
@@ -303,6 +307,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   private onTimer(job: Job, nominal: number, planned: number): void {
     if (this.table.get(job.id) !== job || this.closing) return;
+    job.lastFired = nominal;
     const late = Date.now() - planned;
     const grace = job.def.policy.misfire_grace_time;
     if (late > grace * 1000) {

@@ -38,6 +38,7 @@ export class JobTable {
       schedule: def.schedule ? createSchedule(def.schedule, Number.isNaN(anchor) ? Date.now() : anchor) : null,
       timer: null,
       nextFire: null,
+      lastFired: previous?.lastFired ?? null,
       active: previous?.active ?? new Map(),
       pending: previous?.pending ?? null,
       retryTimers: previous?.retryTimers ?? new Set(),

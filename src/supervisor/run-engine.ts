@@ -74,7 +74,9 @@ export class RunEngine {
       tailBytes: options.tailBytes,
       logPath: (run) => runLogFile(options.paths, run.jobId, run.runId),
       faults: options.faults,
-      onStarted: (run) => this.record(run.record),
+      recorded: (run) => options.history.written(run.jobId),
+      // Its record was written before the process started; the pid and start time are shown from memory.
+      onStarted: (run) => touch(options.table.get(run.jobId)),
       onOutput: (run) => options.onOutput(run),
       onEnded: (run, result, reason) => this.onRunEnded(run, result, reason),
     });
@@ -167,13 +169,11 @@ export class RunEngine {
   }
 
   private submit(job: Job, run: ActiveRun): void {
-    run.record.status = 'running';
-    // A run that goes straight to the pool is written when it has started (with its pid) and
-    // when it ends; one that waits for a slot is written now, so a crash still shows it.
-    if (this.dispatcher.submit(run, job.def)) {
-      run.record.status = 'queued';
-      this.record(run.record);
-    }
+    // Written before its process can start (the dispatcher waits for the write), so a crash of the
+    // server finds it and marks it interrupted instead of running the same fire again.
+    run.record.status = this.dispatcher.willWait() ? 'queued' : 'running';
+    this.record(run.record);
+    this.dispatcher.submit(run, job.def);
   }
 
   private record(record: RunRecord): void {
@@ -185,6 +185,12 @@ export class RunEngine {
     if (result === null) {
       this.endUnlaunched(run, reason ?? 'cancelled', 'stopped while waiting for a free slot');
       return;
+    }
+    if (result.logError) {
+      this.options.faults.report('log', `run ${run.runId} of job ${run.jobId}: ${result.logError}; its output is kept in the run record's tail`, {
+        job: run.jobId,
+        run: run.runId,
+      });
     }
     this.finish(run, applyResult(run.record, result, run.replacedBy));
     const job = this.options.table.get(run.jobId);

@@ -44,6 +44,8 @@ export interface Job {
   timer: WallTimer | null;
   /** Nominal instant of the armed fire. */
   nextFire: number | null;
+  /** Nominal instant of the newest fire handed to the run engine (kept across a replacement). */
+  lastFired: number | null;
   active: Map<string, ActiveRun>;
   /** overlap = 'queue': the one fire waiting for the current run to end. */
   pending: ActiveRun | null;
