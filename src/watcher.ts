@@ -48,7 +48,8 @@ export interface JobsWatcher {
 function folderIdentity(dir: string): string | null {
   try {
     const stats = statSync(dir);
-    return stats.isDirectory() ? `${stats.dev}:${stats.ino}` : null;
+    // The birth time too: a folder removed and made again at once often gets the same inode back.
+    return stats.isDirectory() ? `${stats.dev}:${stats.ino}:${stats.birthtimeMs}` : null;
   } catch {
     return null;
   }
