@@ -6,7 +6,7 @@ import { readdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { isMxxError } from './errors.js';
-import { jobFileInfo, loadJobFile } from './job/parse.js';
+import { jobFileInfo, loadJobFile } from './job/load-file.js';
 import type { JobDefinition } from './job/types.js';
 import type { Supervisor } from './supervisor/index.js';
 

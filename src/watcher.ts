@@ -14,7 +14,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { applyJobFile, removeJobFile } from './job-files.js';
-import { jobFileFormat } from './job/parse.js';
+import { jobFileFormat } from './job/load-file.js';
 import { toIsoLocal } from './records.js';
 import type { Supervisor } from './supervisor/index.js';
 

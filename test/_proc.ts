@@ -88,3 +88,19 @@ export function killGroups(pgids: Iterable<number>): void {
     }
   }
 }
+
+/** Live processes (not zombies) whose environment holds MXX_RUN_ID=<runId>, read from /proc (Linux). */
+export function runCarriers(runId: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        if (/^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3))) return false;
+        return readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').includes(`MXX_RUN_ID=${runId}`);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}

@@ -5,10 +5,10 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createHistory, type History } from '../../src/history.js';
+import { createHistory, type History } from '../../src/history/index.js';
 import { resolvePaths, type MxxPaths } from '../../src/paths.js';
 import { toIsoLocal, type RegistryEntry, type RunRecord } from '../../src/records.js';
-import { REGISTRY_VERSION } from '../../src/_registry-entry.js';
+import { REGISTRY_VERSION } from '../../src/registry/entry.js';
 import { callOk, inParallel } from './http.js';
 import { makeTempDir, removeTempDir } from './home.js';
 import { track } from './procs.js';

@@ -10,7 +10,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DispatchMode, PoolDispatchInput, PoolDispatchResult } from '../agents/pool-dispatch.js';
-import { createRegistry } from '../../src/registry.js';
+import { createRegistry } from '../../src/registry/index.js';
 import type { RegistryEntry } from '../../src/records.js';
 import { makeTempDir } from '../lib/home.js';
 import { forkOrigin, jobDocument, jobId, lateness, runsOf, startMxxServer, trigger, waitForRunEnd, writeRegistry, dailyCron, type JobOptions } from '../lib/mxx.js';

@@ -3,7 +3,7 @@ import { basename, extname } from 'node:path';
 import { Option } from 'clipanion';
 import type { RegisterBody } from '../../src/api/types.js';
 import { MxxError } from '../../src/errors.js';
-import type { JobFileFormat } from '../../src/job/parse.js';
+import type { JobFileFormat } from '../../src/job/load-file.js';
 import { BaseCommand } from '../base.js';
 import { formatWhen } from '../format/time.js';
 
@@ -39,7 +39,7 @@ export default class RegisterCommand extends BaseCommand {
       throw new MxxError('INVALID_REQUEST', `cannot read ${this.file}: ${(error as Error).message}`);
     }
     // The parser (TOML, YAML) is loaded only by the commands that read job files.
-    const { parseJobText } = await import('../../src/job/parse.js');
+    const { parseJobText } = await import('../../src/job/load-file.js');
     const doc = parseJobText(text, format, basename(this.file));
     if (!doc || typeof doc !== 'object' || Array.isArray(doc)) {
       throw new MxxError('INVALID_JOB', `${this.file}: a job file must hold a table of sections`);

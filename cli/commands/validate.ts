@@ -25,7 +25,7 @@ export default class ValidateCommand extends MxxCommand {
     let summary = '';
     // The parser and croner are loaded only by the commands that read job files.
     const [{ loadJobFile }, { createSchedule, describeNext }] = await Promise.all([
-      import('../../src/job/parse.js'),
+      import('../../src/job/load-file.js'),
       import('../../src/job/schedule.js'),
     ]);
     try {

@@ -9,7 +9,7 @@
  *   an end_date gone by, a cron whose last date is behind us. Job files and the registry are read
  *   without `now`, so a date job that already ran does not become a broken file at a restart.
  */
-import { type Issues, shown } from './_issues.js';
+import { type Issues, shown } from './issues.js';
 import { planExpressionCron } from './cron-expression.js';
 import { planFieldCron, type CronPlan } from './cron-fields.js';
 import { nextWallMatch } from './cron-walk.js';

@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { load as loadYaml, YAMLException } from 'js-yaml';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { MxxError } from '../errors.js';
-import { jsonErrorOffset } from './_json-position.js';
+import { jsonErrorOffset } from './json-position.js';
 import { isJobId } from './id.js';
 import { parseJobDocument } from './parse.js';
 import type { JobDefinition, ValidationIssue } from './types.js';

@@ -1,5 +1,5 @@
 /** The `[schedule]` section → ScheduleSpec, every problem recorded (SPEC §3 "Schedules"). */
-import { checkKeys, type Issues, ONE_YEAR, readNumber, readString, shown, type Table, TEN_YEARS } from './_issues.js';
+import { checkKeys, type Issues, ONE_YEAR, readNumber, readString, shown, type Table, TEN_YEARS } from './issues.js';
 import { planExpressionCron } from './cron-expression.js';
 import { CRON_FIELDS, parseCronField } from './cron-fields.js';
 import { didYouMean } from './suggest.js';

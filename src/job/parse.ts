@@ -4,15 +4,14 @@
  * suggestion, because a typo must not silently turn a scheduled job into an on-demand one.
  */
 import { MxxError } from '../errors.js';
-import { checkKeys, checkNoNul, Issues, isTable, MAX_DEPTH, ONE_YEAR, readChoice, readNumber, readString, shown, type Table, toPlain, TooDeepError } from './_issues.js';
+import { checkKeys, checkNoNul, Issues, isTable, MAX_DEPTH, ONE_YEAR, readChoice, readNumber, readString, shown, type Table, toPlain, TooDeepError } from './issues.js';
 import { checkScheduleFires } from './check-fires.js';
 import { JOB_ID_PATTERN, isJobId } from './id.js';
 import { parseScheduleSection } from './parse-schedule.js';
 import { didYouMean } from './suggest.js';
 import type { JobCommand, JobDefinition, JobLifetime, JobPolicy, OverlapPolicy } from './types.js';
 
-export { formatIssue } from './_issues.js';
-export { jobFileFormat, jobFileInfo, loadJobFile, parseJobText, type JobFileFormat, type JobFileInfo } from './load-file.js';
+export { formatIssue } from './issues.js';
 
 export const SECTIONS = ['lifetime', 'os', 'schedule', 'policy'] as const;
 const OVERLAP: readonly OverlapPolicy[] = ['skip', 'queue', 'replace', 'allow'];

@@ -5,7 +5,7 @@
  * replays nothing twice.
  */
 import { readFile, rename, stat } from 'node:fs/promises';
-import { parseRegistryEntry, REGISTRY_VERSION, registryDocumentProblem } from '../_registry-entry.js';
+import { parseRegistryEntry, REGISTRY_VERSION, registryDocumentProblem } from './entry.js';
 import { MxxError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { RegistryEntry } from '../records.js';

@@ -1,7 +1,7 @@
 /** Start-up: registry.json, then the journal's changes replayed over it, into a fresh map. */
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { parseRegistryEntry } from '../_registry-entry.js';
+import { parseRegistryEntry } from './entry.js';
 import { removeStaleTempFiles } from '../atomic-file.js';
 import { MxxError } from '../errors.js';
 import type { Logger } from '../logger.js';

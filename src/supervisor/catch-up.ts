@@ -2,7 +2,7 @@
  * Misfires after downtime (SPEC §5): the newest fire missed within misfire_grace_time runs once
  * (coalesced); older missed fires are recorded as one `missed` run, never replayed.
  */
-import type { History } from '../history.js';
+import type { History } from '../history/index.js';
 import type { Logger } from '../logger.js';
 import { toIsoLocal, type RunRecord } from '../records.js';
 import { createRunId } from './run-id.js';

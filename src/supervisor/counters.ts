@@ -3,7 +3,7 @@
  * (the API reads them there) and reach the registry file at most once a second, so a busy
  * scheduler does not rewrite a large registry for every run.
  */
-import type { Registry } from '../registry.js';
+import type { Registry } from '../registry/index.js';
 import type { JobTable } from './job-table.js';
 
 const FLUSH_EVERY_MS = 1000;

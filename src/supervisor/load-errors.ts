@@ -2,7 +2,7 @@
  * Job files that failed to load: by file, for /health, and on the registry entry of a job whose
  * last good definition stays active (`load_error`).
  */
-import type { Registry } from '../registry.js';
+import type { Registry } from '../registry/index.js';
 import type { JobTable } from './job-table.js';
 
 export interface LoadError {

@@ -2,7 +2,7 @@
  * From a fire to a recorded run: the overlap decision, the queued fire, replacement, the hand-off
  * to the concurrency gate, retries, and the run's final record.
  */
-import type { History } from '../history.js';
+import type { History } from '../history/index.js';
 import type { ExecutionPool } from '../pool.js';
 import { runLogFile, type MxxPaths } from '../paths.js';
 import { toIsoLocal, type RunRecord } from '../records.js';

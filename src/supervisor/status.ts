@@ -1,7 +1,7 @@
 /** A job's status as the API shows it (SPEC §4 GET /jobs/{id}). */
 import type { JobStatus, JobStatusBody } from '../api/types.js';
 import { wireSource } from '../api/source.js';
-import type { History } from '../history.js';
+import type { History } from '../history/index.js';
 import { toIsoLocal, type RunRecord } from '../records.js';
 import type { Job } from './types.js';
 

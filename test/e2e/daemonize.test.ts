@@ -2,9 +2,9 @@
  * Processes that leave their run's process group (setsid, a double fork, a Python daemon) are
  * ended with the run: through the real server, pool and spawner, checked with the OS (/proc).
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCarriers } from '../_proc.js';
 import { startTestServer, waitFor, waitForRun, type TestServer } from '../_server.js';
 
 const scripts = fileURLToPath(new URL('../../fixtures/scripts/', import.meta.url));
@@ -14,28 +14,13 @@ const daemonize = `sh ${scripts}daemonize-setsid.sh; sh ${scripts}double-fork.sh
 const runIds: string[] = [];
 let server: TestServer;
 
-/** Live processes whose environment holds MXX_RUN_ID=runId, asked of /proc directly. */
-function carriers(runId: string): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        if (/^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3))) return false;
-        return readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').includes(`MXX_RUN_ID=${runId}`);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 beforeAll(async () => {
   if (linux) server = await startTestServer();
 });
 
 afterAll(async () => {
-  const left = runIds.flatMap(carriers);
+  const left = runIds.flatMap(runCarriers);
   for (const pid of left) process.kill(pid, 'SIGKILL');
   await server?.dispose();
   expect(left).toEqual([]);
@@ -55,23 +40,23 @@ describe.skipIf(!linux)(`daemons started by a run end with it${linux ? '' : ' â€
     const record = await waitForRun(server, runId);
     expect(record.status).toBe('timed_out');
     expect(record.output_tail).toContain('all-left'); // every daemon was started before the deadline
-    expect(carriers(runId)).toEqual([]);
+    expect(runCarriers(runId)).toEqual([]);
   });
 
   it('stop: the run is cancelled and its daemons are gone', async () => {
     const runId = await trigger('daemons-stop', { os: { cmd: `${daemonize}; sleep 100` } });
     await waitFor(async () => (await server.api(`/runs/${runId}/log`)).text().then((text) => text.includes('all-left')), 15_000, 'the daemons to be started');
-    expect(carriers(runId).length).toBeGreaterThanOrEqual(3);
+    expect(runCarriers(runId).length).toBeGreaterThanOrEqual(3);
     expect((await server.call(`/jobs/daemons-stop/stop`, { method: 'POST' })).status).toBe(200);
     const record = await waitForRun(server, runId);
     expect(record.status).toBe('cancelled');
-    expect(carriers(runId)).toEqual([]);
+    expect(runCarriers(runId)).toEqual([]);
   });
 
   it('a run that exits 0 and leaves daemons behind is completed, and they are gone when it is recorded ended', async () => {
     const runId = await trigger('daemons-exit', { os: { cmd: daemonize } });
     const record = await waitForRun(server, runId);
     expect(record).toMatchObject({ status: 'completed', exit_code: 0 });
-    expect(carriers(runId)).toEqual([]);
+    expect(runCarriers(runId)).toEqual([]);
   });
 });

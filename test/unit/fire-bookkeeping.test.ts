@@ -3,7 +3,7 @@
  * is armed from, and which fire a restart's catch-up counts from.
  */
 import { describe, expect, it } from 'vitest';
-import type { History } from '../../src/history.js';
+import type { History } from '../../src/history/index.js';
 import { createSchedule } from '../../src/job/schedule.js';
 import { silentLogger } from '../../src/logger.js';
 import { toIsoLocal, type RunRecord } from '../../src/records.js';

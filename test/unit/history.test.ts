@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createHistory, type History } from '../../src/history.js';
+import { createHistory, type History } from '../../src/history/index.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { toIsoLocal, type RunRecord, type RunStatus } from '../../src/records.js';
 import { waitFor } from '../_proc.js';

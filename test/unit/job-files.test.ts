@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MxxError } from '../../src/errors.js';
-import { jobFileInfo, loadJobFile, parseJobText } from '../../src/job/parse.js';
+import { jobFileInfo, loadJobFile, parseJobText } from '../../src/job/load-file.js';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/jobs/', import.meta.url));
 let dir: string;

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MxxError } from '../../src/errors.js';
-import { parseJobDocument, parseJobRequest, parseJobText } from '../../src/job/parse.js';
+import { parseJobText } from '../../src/job/load-file.js';
+import { parseJobDocument, parseJobRequest } from '../../src/job/parse.js';
 import type { ValidationIssue } from '../../src/job/types.js';
 
 const ctx = { id: 'daily', source: 'daily.toml' };

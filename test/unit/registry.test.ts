@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { MxxError } from '../../src/errors.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import type { RegistryEntry } from '../../src/records.js';
-import { createRegistry } from '../../src/registry.js';
+import { createRegistry } from '../../src/registry/index.js';
 
 let dir: string;
 let file: string;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadJobFile } from '../../src/job/parse.js';
+import { loadJobFile } from '../../src/job/load-file.js';
 import { createSchedule, describeNext } from '../../src/job/schedule.js';
 import { machineTimeZone } from '../../src/job/zone.js';
 

@@ -1,9 +1,9 @@
 /** The end-of-run sweep on its own: real processes that left their group, found through /proc. */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { endRunProcesses, findRunProcesses, runIdOf } from '../../workers/run-sweep.js';
-import { isPidAlive, waitFor } from '../_proc.js';
+import { isPidAlive, runCarriers, waitFor } from '../_proc.js';
 
 const linux = process.platform === 'linux';
 const started: number[] = [];
@@ -25,21 +25,6 @@ function escapedSleep(runId: string): number {
   return child.pid!;
 }
 
-/** Live processes with this run id, asked of the OS independently of the code under test. */
-function carriers(runId: string): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        if (/^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3))) return false;
-        return readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').includes(`MXX_RUN_ID=${runId}`);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 describe('run id in an environment block', () => {
   it('reads MXX_RUN_ID wherever it sits, and not from inside another value', () => {
@@ -59,22 +44,22 @@ describe.skipIf(!linux)(`end-of-run sweep${linux ? '' : ' — skipped: needs Lin
     const other = uniqueRunId();
     const pids = [escapedSleep(runId), escapedSleep(runId)];
     const bystander = escapedSleep(other);
-    await waitFor(() => carriers(runId).length === 2 && carriers(other).length === 1);
+    await waitFor(() => runCarriers(runId).length === 2 && runCarriers(other).length === 1);
     expect((await findRunProcesses(new Set([runId]))).get(runId)?.sort()).toEqual(pids.sort());
     expect(await endRunProcesses(runId)).toBe(2);
-    expect(carriers(runId)).toEqual([]);
+    expect(runCarriers(runId)).toEqual([]);
     expect(isPidAlive(bystander)).toBe(true);
     expect(await endRunProcesses(other)).toBe(1);
-    expect(carriers(other)).toEqual([]);
+    expect(runCarriers(other)).toEqual([]);
   });
 
   it('many runs ending at once are all swept (they share /proc passes)', async () => {
     const runIds = Array.from({ length: 20 }, uniqueRunId);
     for (const runId of runIds) escapedSleep(runId);
-    await waitFor(() => runIds.every((runId) => carriers(runId).length === 1));
+    await waitFor(() => runIds.every((runId) => runCarriers(runId).length === 1));
     const ended = await Promise.all(runIds.map((runId) => endRunProcesses(runId)));
     expect(ended).toEqual(Array(20).fill(1));
-    expect(runIds.flatMap(carriers)).toEqual([]);
+    expect(runIds.flatMap(runCarriers)).toEqual([]);
   });
 
   it('never finds this process (the server, or the spawner), whatever run id it carries', async () => {

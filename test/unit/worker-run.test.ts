@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunEvent, RunResult } from '../../workers/protocol.js';
 import run, { startRun, type RunSpec } from '../../workers/run.js';
-import { groupMembers, isPidAlive, killGroups, processesNamed, waitFor, waitGroupGone, waitPidGone } from '../_proc.js';
+import { groupMembers, isPidAlive, killGroups, processesNamed, runCarriers, waitFor, waitGroupGone, waitPidGone } from '../_proc.js';
 
 const scripts = fileURLToPath(new URL('../../fixtures/scripts/', import.meta.url));
 const baseEnv = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
@@ -377,21 +377,6 @@ describe('worker run: a log that cannot be written', () => {
   }, 20_000);
 });
 
-/** Live processes whose environment holds this run id (read from /proc, not through the code under test). */
-function carriers(runId: string): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        if (/^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3))) return false;
-        return readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').includes(`MXX_RUN_ID=${runId}`);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 const linux = process.platform === 'linux';
 describe.skipIf(!linux)(`worker run: processes that left the group${linux ? '' : ' — skipped: the sweep needs Linux /proc'}`, () => {
@@ -399,7 +384,7 @@ describe.skipIf(!linux)(`worker run: processes that left the group${linux ? '' :
     const runSpec = spec({ cmd: `sh ${scripts}daemonize-setsid.sh` });
     const { result } = await runToEnd(runSpec);
     expect(result).toMatchObject({ status: 'completed', exitCode: 0, strays: 1, tail: 'left a setsid sleep behind\n' });
-    expect(carriers(runSpec.runId)).toEqual([]);
+    expect(runCarriers(runSpec.runId)).toEqual([]);
   });
 
   it('a python double-fork daemon is ended when the lifetime passes', async () => {
@@ -407,14 +392,14 @@ describe.skipIf(!linux)(`worker run: processes that left the group${linux ? '' :
     const runSpec = spec({ cmd: `python3 ${scripts}daemonize.py; sleep 30`, lifetimeMs: 3_000, graceMs: 300 });
     const { result } = await runToEnd(runSpec);
     expect(result).toMatchObject({ status: 'timed_out', strays: 1 });
-    expect(carriers(runSpec.runId)).toEqual([]);
+    expect(runCarriers(runSpec.runId)).toEqual([]);
   });
 
   it('with the sweep off (bench only) the daemon outlives the run', async () => {
     const runSpec = spec({ cmd: `sh ${scripts}double-fork.sh`, sweep: false });
     const { result } = await runToEnd(runSpec);
     expect(result.strays).toBeUndefined();
-    const left = carriers(runSpec.runId);
+    const left = runCarriers(runSpec.runId);
     for (const pid of left) process.kill(pid, 'SIGKILL');
     expect(left).toHaveLength(1);
   });

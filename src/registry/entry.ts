@@ -1,6 +1,6 @@
 /** Shape checks for registry.json (and the registry journal's entries): the whole document, and each entry on its own. */
-import { isJobId } from './job/id.js';
-import type { RegistryEntry } from './records.js';
+import { isJobId } from '../job/id.js';
+import type { RegistryEntry } from '../records.js';
 
 export const REGISTRY_VERSION = 1;
 

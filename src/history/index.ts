@@ -5,14 +5,14 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createJobFile, type JobFile, type WriteHealth } from './_history-file.js';
-import { removeStaleTempFiles } from './atomic-file.js';
-import { MxxError } from './errors.js';
-import { assertJobId, isJobId } from './job/id.js';
+import { createHistoryFile, type HistoryFile, type WriteHealth } from './file.js';
+import { removeStaleTempFiles } from '../atomic-file.js';
+import { MxxError } from '../errors.js';
+import { assertJobId, isJobId } from '../job/id.js';
 import { parseJsonLines, toJsonLine } from './jsonl.js';
-import { silentLogger, type Logger } from './logger.js';
-import type { RunRecord, RunStatus } from './records.js';
-import { describeIoError } from './registry/storage-error.js';
+import { silentLogger, type Logger } from '../logger.js';
+import type { RunRecord, RunStatus } from '../records.js';
+import { describeIoError } from '../registry/storage-error.js';
 
 /** policy.history's default. */
 export const DEFAULT_HISTORY_KEEP = 100;
@@ -65,7 +65,7 @@ interface JobHistory {
   runs: Map<string, Stored>;
   sorted: Stored[] | undefined;
   keep: number;
-  file: JobFile;
+  file: HistoryFile;
 }
 
 const STATUSES = new Set<RunStatus>(['running', 'completed', 'failed', 'timed_out', 'cancelled', 'skipped', 'missed', 'interrupted', 'queued']);
@@ -123,7 +123,7 @@ export function createHistory(options: HistoryOptions): History {
       runs: new Map(),
       sorted: undefined,
       keep: DEFAULT_HISTORY_KEEP,
-      file: createJobFile({
+      file: createHistoryFile({
         file: join(dir, `${jobId}.jsonl`),
         health,
         retryMs,

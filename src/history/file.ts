@@ -5,8 +5,8 @@
  */
 import { appendFile, mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { writeFileAtomic } from './atomic-file.js';
-import { MxxError } from './errors.js';
+import { writeFileAtomic } from '../atomic-file.js';
+import { MxxError } from '../errors.js';
 
 /** Open history files across all jobs (each busy job keeps one); past it, batches open their own. */
 const MAX_OPEN_HANDLES = 256;
@@ -20,7 +20,7 @@ export interface WriteHealth {
   succeeded(file: string): void;
 }
 
-export interface JobFileOptions {
+export interface HistoryFileOptions {
   file: string;
   health: WriteHealth;
   /** After a failed write, the file is rewritten from memory this much later, until it works. */
@@ -35,7 +35,7 @@ export interface JobFileOptions {
   compactAbove(): number;
 }
 
-export interface JobFile {
+export interface HistoryFile {
   append(line: string): void;
   /** Drops lines not yet written and removes the file, after any write in flight. */
   clear(): Promise<void>;
@@ -51,7 +51,7 @@ interface Waiter {
   reject: (error: unknown) => void;
 }
 
-export function createJobFile(options: JobFileOptions): JobFile {
+export function createHistoryFile(options: HistoryFileOptions): HistoryFile {
   const { file, health } = options;
   let pending: string[] = [];
   let onDisk = options.lines ?? 0;

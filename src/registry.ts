@@ -1,2 +1,0 @@
-/** The registry lives in src/registry/; this path stays for its importers. */
-export { createRegistry, type Registry, type RegistryOptions, type RegistryPatch } from './registry/index.js';
