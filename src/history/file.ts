@@ -27,7 +27,11 @@ export interface HistoryFileOptions {
   retryMs: number;
   /** Lines already in the file (counted at load). @default 0 */
   lines?: number;
-  /** False when the file ends inside a torn line: the next append starts with a newline. @default true */
+  /**
+   * False when the file holds an unreadable line (a torn end after a crash or a full disk): its
+   * first write is then a rewrite from memory, so the bad line is not left behind in the middle of
+   * the file for every later reader to skip. @default true
+   */
   endsClean?: boolean;
   /** The job's kept runs, oldest first, one line each: the content of a compacted file. */
   snapshot(): string[];
@@ -55,12 +59,11 @@ export function createHistoryFile(options: HistoryFileOptions): HistoryFile {
   const { file, health } = options;
   let pending: string[] = [];
   let onDisk = options.lines ?? 0;
-  let needsNewline = options.endsClean === false;
   // Lines are numbered as they are appended; `done` is the number known to be on disk (or obsolete).
   let enqueued = 0;
   let done = 0;
   // After a failed write the file no longer matches memory: the next write is a full rewrite.
-  let dirty = false;
+  let dirty = options.endsClean === false;
   let clearAt: number | undefined;
   let clearWaiters: Waiter[] = [];
   let waiters: Waiter[] = [];
@@ -117,7 +120,6 @@ export function createHistoryFile(options: HistoryFileOptions): HistoryFile {
       clearAt = undefined;
       clearWaiters = [];
       onDisk = 0;
-      needsNewline = false;
       dirty = false;
       done = Math.max(done, target);
       for (const waiter of satisfied) waiter.resolve();
@@ -131,13 +133,11 @@ export function createHistoryFile(options: HistoryFileOptions): HistoryFile {
       if (lines.length === 0) await rm(file, { force: true });
       else await writeFileAtomic(file, lines.join(''));
       onDisk = lines.length;
-      needsNewline = false;
       dirty = false;
     } else if (pending.length > 0) {
       const batch = pending;
       pending = [];
-      await appendText((needsNewline ? '\n' : '') + batch.join(''));
-      needsNewline = false;
+      await appendText(batch.join(''));
       onDisk += batch.length;
     }
     done = target;

@@ -160,7 +160,7 @@ export function createHistory(options: HistoryOptions): History {
   async function loadFile(jobId: string, keep: number | undefined): Promise<void> {
     const path = join(dir, `${jobId}.jsonl`);
     const parsed = parseJsonLines(await readFile(path, 'utf8'));
-    const job = jobFor(jobId, { lines: parsed.lines, endsClean: parsed.endsClean });
+    const job = jobFor(jobId, { lines: parsed.lines, endsClean: parsed.endsClean && parsed.bad.length === 0 });
     const skipped = parsed.bad.map((bad) => `line ${bad.line} (${bad.reason})`);
     for (const { line, value } of parsed.values) {
       const rec = value as Partial<RunRecord> | null;

@@ -142,7 +142,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           this.engine.fire(job, fire.request);
         }
       }
-      this.arm(job);
+      // From the instant catch-up looked at, not from now: a fire that fell due while a thousand
+      // jobs were being caught up runs (late) instead of falling between the two.
+      this.arm(job, now);
     }
     this.clock = watchClock((delta) => this.replanAll(delta));
   }

@@ -186,11 +186,15 @@ describe('history', () => {
     expect(log.lines()[0]).toMatch(/WARN.*a\.jsonl.*line 4 \(torn last line\)/);
     expect((await stat(join(dir, 'a.jsonl'))).size).toBeGreaterThan(sizeBefore);
 
-    // The next line must not be glued to the torn fragment.
+    // The next write rewrites the file from memory: the torn fragment is not left in the middle.
     again.record(run('a', 5));
     await again.flush();
-    const third = await fresh();
+    const log3 = capture();
+    const third = await fresh(log3.logger);
     expect(ids(third.list('a'))).toEqual(['a-r5', 'a-r3', 'a-r2', 'a-r1']);
+    expect(log3.lines()).toEqual([]);
+    const lines = (await readFile(join(dir, 'a.jsonl'), 'utf8')).trimEnd().split('\n');
+    expect(lines.map((line) => JSON.parse(line).run_id)).toEqual(['a-r1', 'a-r2', 'a-r3', 'a-r5']);
   });
 
   it('skips garbled lines and lines of another job with one warning per file', async () => {
