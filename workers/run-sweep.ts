@@ -64,8 +64,12 @@ export async function findRunProcesses(runIds: ReadonlySet<string>): Promise<Map
 /** A fresh read: a carrier found before may have died (a zombie's environment reads empty). */
 async function readRunId(pid: number, now: number): Promise<string | null> {
   // Unreadable (another user's, a kernel thread) is remembered as carrying nothing: not ours to end.
-  const runId = runIdOf(await readFile(`/proc/${pid}/environ`).catch(() => null));
-  environCache.set(pid, { runId, readAt: now });
+  const environ = await readFile(`/proc/${pid}/environ`).catch(() => null);
+  const runId = runIdOf(environ);
+  // An empty block is a zombie, or a process in the middle of an exec (its new environment is not
+  // mapped yet): read it again next time, or a daemon caught mid-exec would be missed for 2 s.
+  if (environ === null || environ.length > 0) environCache.set(pid, { runId, readAt: now });
+  else environCache.delete(pid);
   return runId;
 }
 
