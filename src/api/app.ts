@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import type { Supervisor } from '../supervisor/index.js';
 import { createGuard, type GuardOptions } from './guard.js';
 import { registerHealthRoutes } from './health.js';
-import { errorResponse, fromH3Error } from './http.js';
+import { createErrorHandler } from './http.js';
 import { registerJobRoutes } from './jobs.js';
 import { createLogFollowers, DEFAULT_MAX_LOG_FOLLOWERS } from './log-followers.js';
 import { assertDecodablePath } from './params.js';
@@ -30,43 +30,31 @@ export interface AppOptions extends GuardOptions {
 }
 
 export function createApp(supervisor: Supervisor, options: AppOptions): H3 {
-  const debug = options.debug ?? false;
   const { logger } = options;
   const app = new H3({
     silent: true,
     // h3 would refuse a bad escape before routing with a bare 400; idParam names the parameter.
     allowMalformedURL: true,
-    onError: (error) => errorResponse(fromH3Error(error), logger, debug),
+    // The one error path: the guard, the routes and the fallback below only throw.
+    onError: createErrorHandler(logger, options.debug ?? false),
   });
   const guard = createGuard(options);
   app.use((event) => {
-    try {
-      guard(event);
-    } catch (error) {
-      return errorResponse(error, logger, debug);
-    }
+    guard(event);
     if (options.isReady && !options.isReady()) return startingResponse(event.url.pathname, `${API_BASE}/health`);
     return undefined;
   });
-  const routes = createRoutes(app, API_BASE, logger, debug);
+  const routes = createRoutes(app, API_BASE);
   registerHealthRoutes(routes, supervisor, options.jobsFolder);
   registerJobRoutes(routes, supervisor);
   const followers = createLogFollowers(supervisor, options.maxLogFollowers ?? DEFAULT_MAX_LOG_FOLLOWERS, logger);
   registerRunRoutes(routes, supervisor, followers, logger);
   registerRegistryRoutes(routes, supervisor);
   app.all('/**', (event) => {
-    try {
-      assertDecodablePath(event.url.pathname);
-    } catch (error) {
-      return errorResponse(error, logger, debug);
-    }
-    return errorResponse(
-      new MxxError('NOT_FOUND', `no such endpoint: ${event.req.method} ${event.url.pathname}`, {
-        hint: `the API lives under ${API_BASE}/ (e.g. ${API_BASE}/health)`,
-      }),
-      logger,
-      debug,
-    );
+    assertDecodablePath(event.url.pathname);
+    throw new MxxError('NOT_FOUND', `no such endpoint: ${event.req.method} ${event.url.pathname}`, {
+      hint: `the API lives under ${API_BASE}/ (e.g. ${API_BASE}/health)`,
+    });
   });
   return app;
 }

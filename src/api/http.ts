@@ -1,4 +1,4 @@
-/** Small HTTP helpers: JSON answers, the error body, and a size-limited JSON body reader. */
+/** Small HTTP helpers: JSON answers, the one error path, and a size-limited JSON body reader. */
 import type { H3Event } from 'h3';
 import { HTTPError } from 'h3';
 import { MxxError, isMxxError } from '../errors.js';
@@ -21,24 +21,40 @@ export function jsonText(body: string | Uint8Array, status = 200): Response {
 /** Seconds a client should wait before retrying a 503 (starting, storage or subscriber limits). */
 export const RETRY_AFTER_SECONDS = 1;
 
-export function errorResponse(error: unknown, logger: Logger, debug: boolean): Response {
-  if (isMxxError(error)) {
-    const response = json(error.toJSON(), error.status);
-    if (error.status === 503) response.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
-    return response;
-  }
-  logger.error('internal error while answering a request', { error });
-  const body: Record<string, unknown> = { error: 'internal server error', code: 'INTERNAL' };
-  if (debug && error instanceof Error) body.stack = error.stack;
-  return json(body, 500);
+/**
+ * The API's answer for an MxxError: its status, the body `{error, code, hint?, details?}` (plus
+ * `extra` fields: /health's while starting, the stack of an internal error under --debug) and, on
+ * a 503, Retry-After. Every error answer of the API is made here.
+ */
+export function errorAnswer(error: MxxError, extra?: Record<string, unknown>): Response {
+  const response = json(extra === undefined ? error.toJSON() : { ...extra, ...error.toJSON() }, error.status);
+  if (error.status === 503) response.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
+  return response;
 }
 
 /**
- * What reaches h3's onError hook, as errorResponse wants it: a request h3 itself refused becomes
- * the MxxError for its status; a thrown non-Error that h3 wrapped is unwrapped again. (Passing
- * `error.cause` on blindly logged h3's options object as "[object Object]".)
+ * The one error path, as h3's `onError` hook: whatever a guard, a route or the fallback threw. An
+ * MxxError is answered as it is, h3's own refusals (a malformed URL) as the MxxError for their
+ * status; anything else is a bug: logged once with its stack, answered 500 INTERNAL (with the stack
+ * only under --debug).
  */
-export function fromH3Error(error: unknown): unknown {
+export function createErrorHandler(logger: Logger, debug: boolean): (thrown: unknown) => Response {
+  return (thrown) => {
+    const error = fromH3Error(thrown);
+    if (isMxxError(error)) return errorAnswer(error);
+    logger.error('internal error while answering a request', { error });
+    const internal = new MxxError('INTERNAL', 'internal server error');
+    return errorAnswer(internal, debug && error instanceof Error ? { stack: error.stack } : undefined);
+  };
+}
+
+/**
+ * What reaches h3's onError hook, unwrapped: h3 wraps whatever a handler throws in an HTTPError
+ * marked `unhandled`, with the thrown value as its cause; a request h3 itself refused becomes the
+ * MxxError for its status. (Passing `error.cause` on blindly logged h3's options object as
+ * "[object Object]".)
+ */
+function fromH3Error(error: unknown): unknown {
   if (!HTTPError.isError(error)) return error;
   if (error.unhandled) return error.cause ?? error;
   if (error.status === 404) return new MxxError('NOT_FOUND', `no such endpoint: ${error.message}`);

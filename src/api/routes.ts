@@ -1,10 +1,8 @@
 /**
- * A thin route table over h3: every path gets the API prefix and every handler one error path, so
- * a thrown MxxError becomes `{error, code, hint}` with its status no matter where it was thrown.
+ * A thin route table over h3: every path gets the API prefix. A handler only throws on failure: h3
+ * hands what it threw to the app's one error hook (createErrorHandler), whatever the route.
  */
 import type { H3, H3Event } from 'h3';
-import type { Logger } from '../logger.js';
-import { errorResponse } from './http.js';
 
 export type Handler = (event: H3Event) => Response | Promise<Response>;
 
@@ -14,15 +12,9 @@ export interface Routes {
   delete(path: string, handler: Handler): void;
 }
 
-export function createRoutes(app: H3, base: string, logger: Logger, debug: boolean): Routes {
+export function createRoutes(app: H3, base: string): Routes {
   const add = (method: 'GET' | 'POST' | 'DELETE') => (path: string, handler: Handler) => {
-    app.on(method, `${base}${path}`, async (event) => {
-      try {
-        return await handler(event);
-      } catch (error) {
-        return errorResponse(error, logger, debug);
-      }
-    });
+    app.on(method, `${base}${path}`, handler);
   };
   return { get: add('GET'), post: add('POST'), delete: add('DELETE') };
 }

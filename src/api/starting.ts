@@ -5,14 +5,12 @@
  */
 import { MxxError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { RETRY_AFTER_SECONDS, json } from './http.js';
+import { RETRY_AFTER_SECONDS, errorAnswer } from './http.js';
 
 export function startingResponse(pathname: string, healthPath: string): Response {
   const error = new MxxError('SERVER_STARTING', 'the server is starting: it is still loading its registry and job files', {
     hint: `retry in ${RETRY_AFTER_SECONDS} s`,
   });
-  const body = pathname === healthPath ? { status: 'starting', service: 'mxx-scheduler', version: VERSION, ...error.toJSON() } : error.toJSON();
-  const response = json(body, 503);
-  response.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
-  return response;
+  // Not thrown: the gate answers, it did not fail. /health also says what is starting.
+  return errorAnswer(error, pathname === healthPath ? { status: 'starting', service: 'mxx-scheduler', version: VERSION } : undefined);
 }
