@@ -35,7 +35,9 @@ const crons = new Map<string, Cron>();
 /**
  * croner 11 keeps a 10 000-slot year table (80 KB) even for `*` years, and reads it only when the
  * year is restricted (every use is guarded by `starYear`). With a thousand distinct daily times
- * those tables were most of the server's memory; an empty one is equivalent.
+ * those tables were most of the server's memory; an empty one is equivalent. The table sits in
+ * croner's private state: test/unit/cron-walk-croner.test.ts pins that, and fails on an upgrade
+ * that moves the table or starts reading it.
  */
 function dropUnusedYearTable(cron: Cron): void {
   const pattern = (cron as unknown as { _states?: { pattern?: { starYear?: boolean; year?: number[] } } })._states?.pattern;
