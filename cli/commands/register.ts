@@ -3,11 +3,9 @@ import { basename, extname } from 'node:path';
 import { Option } from 'clipanion';
 import type { RegisterBody } from '../../src/api/types.js';
 import { MxxError } from '../../src/errors.js';
-import type { JobFileFormat } from '../../src/job/load-file.js';
+import { formatOfExtension, JOB_FILE_EXTENSIONS } from '../../src/job/file-format.js';
 import { BaseCommand } from '../base.js';
 import { formatWhen } from '../format/time.js';
-
-const FORMATS: Record<string, JobFileFormat> = { '.toml': 'toml', '.yaml': 'yaml', '.yml': 'yaml', '.json': 'json' };
 
 export default class RegisterCommand extends BaseCommand {
   static override paths = [['register']];
@@ -27,10 +25,9 @@ export default class RegisterCommand extends BaseCommand {
   file = Option.String({ name: 'file' });
 
   async run(): Promise<number> {
-    const ext = extname(this.file).toLowerCase();
-    const format = FORMATS[ext];
+    const format = formatOfExtension(this.file);
     if (!format) {
-      throw new MxxError('INVALID_JOB', `${this.file}: not a job file`, { hint: 'use a .toml, .yaml, .yml or .json file' });
+      throw new MxxError('INVALID_JOB', `${this.file}: not a job file`, { hint: `use a ${JOB_FILE_EXTENSIONS} file` });
     }
     let text: string;
     try {

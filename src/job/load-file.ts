@@ -5,23 +5,20 @@ import { load as loadYaml, YAMLException } from 'js-yaml';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { MxxError } from '../errors.js';
 import { jsonErrorOffset } from './json-position.js';
-import { isJobId } from './id.js';
+import { formatOfExtension, JOB_FILE_EXTENSIONS, type JobFileFormat } from './file-format.js';
+import { isJobId, JOB_ID_HINT } from './id.js';
 import { parseJobDocument } from './parse.js';
 import type { JobDefinition, ValidationIssue } from './types.js';
 
-export type JobFileFormat = 'toml' | 'yaml' | 'json';
 export interface JobFileInfo {
   id: string;
   format: JobFileFormat;
 }
 
-const FORMATS: Record<string, JobFileFormat> = { '.toml': 'toml', '.yaml': 'yaml', '.yml': 'yaml', '.json': 'json' };
-
 /** The format of a job file's name, or null for names that are not job files (see jobFileInfo). */
 export function jobFileFormat(name: string): JobFileFormat | null {
   if (name.startsWith('.') || /\.template\./i.test(name)) return null;
-  const dot = name.lastIndexOf('.');
-  return (dot > 0 ? FORMATS[name.slice(dot).toLowerCase()] : undefined) ?? null;
+  return formatOfExtension(name);
 }
 
 /**
@@ -40,7 +37,7 @@ export function jobFileInfo(path: string): JobFileInfo | null {
   const id = name.slice(0, dot);
   if (!isJobId(id)) {
     throw new MxxError('INVALID_JOB', `${name}: the job id ${JSON.stringify(id)} (the file name without its extension) is not valid`, {
-      hint: 'rename the file: ids are 1-128 characters of letters, digits, ".", "_" and "-", starting with a letter or digit',
+      hint: `rename the file: ${JOB_ID_HINT}`,
       details: [{ path: '', message: `the job id ${JSON.stringify(id)} (the file name without its extension) is not valid` }],
     });
   }
@@ -108,7 +105,7 @@ export async function loadJobFile(path: string): Promise<JobDefinition> {
   const name = basename(path);
   if (!info) {
     throw new MxxError('INVALID_JOB', `${name}: not a job file`, {
-      hint: 'job files end in .toml, .yaml, .yml or .json (and are not *.template.*)',
+      hint: `job files end in ${JOB_FILE_EXTENSIONS} (and are not *.template.*)`,
       details: [{ path: '', message: 'not a job file' }],
     });
   }

@@ -6,7 +6,7 @@
 import { MxxError } from '../errors.js';
 import { checkKeys, checkNoNul, Issues, isTable, MAX_DEPTH, ONE_YEAR, readChoice, readNumber, readString, shown, type Table, toPlain, TooDeepError } from './issues.js';
 import { checkScheduleFires } from './check-fires.js';
-import { JOB_ID_PATTERN, isJobId } from './id.js';
+import { JOB_ID_HINT, JOB_ID_PATTERN, isJobId } from './id.js';
 import { parseScheduleSection } from './parse-schedule.js';
 import { didYouMean } from './suggest.js';
 import type { JobCommand, JobDefinition, JobLifetime, JobPolicy, OverlapPolicy } from './types.js';
@@ -16,7 +16,6 @@ export { formatIssue } from './issues.js';
 export const SECTIONS = ['lifetime', 'os', 'schedule', 'policy'] as const;
 const OVERLAP: readonly OverlapPolicy[] = ['skip', 'queue', 'replace', 'allow'];
 const REQUEST_FIELDS = ['job_id', 'config', 'schedule', 'replace_existing'];
-const ID_HINT = 'ids are 1-128 characters of letters, digits, ".", "_" and "-", starting with a letter or digit';
 
 export interface ParseJobOptions {
   /** The job id (a file's name without extension, or the API's `job_id`). */
@@ -40,7 +39,7 @@ export interface ParseJobOptions {
  */
 export function parseJobDocument(doc: unknown, ctx: ParseJobOptions): JobDefinition {
   const issues = new Issues(ctx.source);
-  if (!isJobId(ctx.id)) issues.add('', `the job id ${JSON.stringify(ctx.id)} is not valid: ${ID_HINT} (${JOB_ID_PATTERN.source})`);
+  if (!isJobId(ctx.id)) issues.add('', `the job id ${JSON.stringify(ctx.id)} is not valid: ${JOB_ID_HINT} (${JOB_ID_PATTERN.source})`);
   if (!isTable(doc)) {
     issues.add('', `the document must be a table of sections (${SECTIONS.join(', ')}), got ${doc === undefined ? 'nothing' : shown(doc)}`);
     issues.throwIfAny();
@@ -150,8 +149,8 @@ export function parseJobRequest(body: unknown, options: { now?: number } = {}): 
   for (const key of Object.keys(body)) {
     if (!REQUEST_FIELDS.includes(key)) bad(`${key} is not a known field${didYouMean(key, REQUEST_FIELDS)}`, `fields are ${REQUEST_FIELDS.join(', ')}`);
   }
-  if (body.job_id === undefined) bad('job_id is required', ID_HINT);
-  if (!isJobId(body.job_id)) bad(`job_id ${shown(body.job_id)} is not valid`, ID_HINT);
+  if (body.job_id === undefined) bad('job_id is required', JOB_ID_HINT);
+  if (!isJobId(body.job_id)) bad(`job_id ${shown(body.job_id)} is not valid`, JOB_ID_HINT);
   if (body.replace_existing !== undefined && typeof body.replace_existing !== 'boolean') {
     bad(`replace_existing must be true or false, got ${shown(body.replace_existing)}`);
   }
