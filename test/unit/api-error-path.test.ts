@@ -2,7 +2,8 @@
  * The API's one error path (createErrorHandler as h3's onError): a guard refusal, a route's throw
  * and the unknown-path fallback give the same `{error, code, hint?}` body; a 503 carries
  * Retry-After; anything that is not an MxxError is INTERNAL, logged once with its stack. In-process
- * through `app.fetch`, with a stand-in supervisor: only the error path is under test here.
+ * through `app.fetch`, with a stand-in supervisor whose every method throws: only the error path is
+ * under test here.
  */
 import { PassThrough } from 'node:stream';
 import { HTTPError } from 'h3';
@@ -12,11 +13,12 @@ import { MxxError } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
 import type { Supervisor } from '../../src/supervisor/index.js';
 
-function setUp(getRun: () => unknown, debug = false) {
+/** `fail` stands for every supervisor method a route may call (whatever its name); `on` subscribes nothing. */
+function setUp(fail: () => unknown, debug = false) {
   const stream = new PassThrough();
   let logs = '';
   stream.on('data', (chunk: Buffer) => (logs += chunk.toString()));
-  const supervisor = { on: () => supervisor, getRun } as unknown as Supervisor;
+  const supervisor = new Proxy({}, { get: (_target, key) => (key === 'on' ? () => supervisor : fail) }) as Supervisor;
   const app = createApp(supervisor, { logger: createLogger({ stream }), loopbackOnly: true, ownPort: () => 5000, debug });
   const call = async (path: string, host = '127.0.0.1:5000') => {
     const response = await app.fetch(new Request(`http://127.0.0.1:5000${path}`, { headers: { host } }));
