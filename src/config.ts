@@ -3,6 +3,7 @@ import { MxxError } from './errors.js';
 import type { LogLevel } from './logger.js';
 import { isLoopbackHost } from './net/loopback.js';
 import { resolvePaths, type MxxPaths } from './paths.js';
+import { assertWholeNumber, DEFAULT_MAX_CONCURRENCY } from './supervisor/options.js';
 
 export interface ServerOptions {
   /** @default MXX_SERVER_HOST or '127.0.0.1' */
@@ -132,10 +133,8 @@ export function resolveServerOptions(options: ServerOptions, env: NodeJS.Process
       hint: 'a non-loopback address exposes the API to the network: set MXX_API_TOKEN or pass --token, at least 16 characters (e.g. `openssl rand -hex 16`); clients send the same MXX_API_TOKEN',
     });
   }
-  const maxConcurrency = options.maxConcurrency ?? 64;
-  if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
-    throw new MxxError('INVALID_REQUEST', `--max-concurrency must be a whole number ≥ 1, got ${maxConcurrency}`);
-  }
+  // Checked here, not only by the supervisor: the message names the flag, and no home is locked yet.
+  const maxConcurrency = assertWholeNumber(options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY, '--max-concurrency', 1);
   const debug = options.debug ?? false;
   return {
     host,

@@ -44,7 +44,7 @@ async function readJobFile(file: string): Promise<Loaded> {
 export async function applyJobFile(supervisor: Supervisor, path: string): Promise<ApplyOutcome> {
   const file = resolve(path);
   const loaded = await readJobFile(file);
-  return commit(supervisor, file, decide(supervisor, file, loaded, (id) => supervisor.registry.get(id)));
+  return commit(supervisor, file, decide(supervisor, file, loaded, (id) => supervisor.entry(id)));
 }
 
 /** Who holds an id: the registry, or (during a folder load) a file already chosen for it. */
@@ -70,7 +70,7 @@ function decide(supervisor: Supervisor, file: string, loaded: Loaded, ownerOf: O
       return { kind: 'failed', jobId: id, error: `${basename(file)}: job id ${id} is already defined by ${owner.file}; rename one of the files` };
     }
   }
-  const stored = supervisor.registry.get(id);
+  const stored = supervisor.entry(id);
   const same =
     stored?.file === file &&
     JSON.stringify(stored.config) === JSON.stringify(def.config) &&
@@ -110,7 +110,7 @@ function fail(supervisor: Supervisor, file: string, jobId: string | null, error:
   const known = supervisor.loadErrorOf(file);
   // The one place a load failure is logged, once: not again on every save that leaves it bad the same way.
   if (known?.error !== error) {
-    const kept = jobId !== null && supervisor.registry.get(jobId)?.file === file;
+    const kept = jobId !== null && supervisor.entry(jobId)?.file === file;
     supervisor.logger.error(`job file ${file} failed to load${kept ? '; the last good definition stays active' : ''}`, {
       error,
     });
@@ -126,18 +126,18 @@ function fail(supervisor: Supervisor, file: string, jobId: string | null, error:
 export async function removeJobFile(supervisor: Supervisor, path: string): Promise<boolean> {
   const file = resolve(path);
   supervisor.clearLoadError(file);
-  const entry = supervisor.registry.list().find((e) => e.source === 'file' && e.file === file);
-  if (!entry) return false;
+  const owned = supervisor.fileJobs().find((job) => job.file === file);
+  if (!owned) return false;
   try {
-    await supervisor.unregister(entry.job_id, 'file');
+    await supervisor.unregister(owned.jobId, 'file');
   } catch (error) {
-    supervisor.logger.error(`job file ${file} removed, but job ${entry.job_id} could not be unregistered; it stays until the next start`, {
+    supervisor.logger.error(`job file ${file} removed, but job ${owned.jobId} could not be unregistered; it stays until the next start`, {
       error: messageOf(error),
     });
     return false;
   }
-  supervisor.logger.info(`job file ${file} removed; job ${entry.job_id} unregistered`);
-  await loadRefusedClaims(supervisor, entry.job_id);
+  supervisor.logger.info(`job file ${file} removed; job ${owned.jobId} unregistered`);
+  await loadRefusedClaims(supervisor, owned.jobId);
   return true;
 }
 
@@ -182,7 +182,7 @@ export async function loadJobsFolder(supervisor: Supervisor, dir: string): Promi
   // Decide in name order (a file chosen for an id owns it for the files after it), then register
   // concurrently: the registry coalesces the writes.
   const chosen = new Map<string, string>();
-  const ownerOf: OwnerOf = (id) => (chosen.has(id) ? { source: 'file', file: chosen.get(id) } : supervisor.registry.get(id));
+  const ownerOf: OwnerOf = (id) => (chosen.has(id) ? { source: 'file', file: chosen.get(id) } : supervisor.entry(id));
   const present = new Set<string>();
   const commits = files.map((file, i) => {
     const decision = decide(supervisor, file, results[i]!, ownerOf);
@@ -191,11 +191,11 @@ export async function loadJobsFolder(supervisor: Supervisor, dir: string): Promi
     return commit(supervisor, file, decision);
   });
   await Promise.all(commits);
-  for (const entry of supervisor.registry.list()) {
-    if (entry.source === 'file' && entry.file && !present.has(entry.file)) await removeJobFile(supervisor, entry.file);
+  for (const { file } of supervisor.fileJobs()) {
+    if (!present.has(file)) await removeJobFile(supervisor, file);
   }
   const failed = supervisor.listLoadErrors().map(({ file, error }) => ({ file, error }));
   const failedFiles = new Set(failed.map((f) => f.file));
-  const loaded = supervisor.registry.list().filter((e) => e.source === 'file' && !failedFiles.has(e.file!)).length;
+  const loaded = supervisor.fileJobs().filter((job) => !failedFiles.has(job.file)).length;
   return { loaded, failed };
 }

@@ -74,7 +74,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   logger.info(`listening on ${url}`, {
     api: `${url}/api/scheduler`,
     home: resolved.paths.home,
-    jobs: supervisor.registry.size,
+    jobs: supervisor.jobCount,
     token: resolved.token ? 'required' : 'none',
   });
   let closing: Promise<void> | null = null;

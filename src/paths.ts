@@ -40,11 +40,6 @@ export function resolvePaths(options: PathOptions = {}, env: NodeJS.ProcessEnv =
   };
 }
 
-export function historyFile(paths: MxxPaths, jobId: string): string {
-  assertJobId(jobId);
-  return join(paths.runs, `${jobId}.jsonl`);
-}
-
 export function runLogFile(paths: MxxPaths, jobId: string, runId: string): string {
   assertJobId(jobId);
   assertJobId(runId);

@@ -97,10 +97,10 @@ export async function startWatcher(supervisor: Supervisor, dir: string, options:
     while (draining) await draining;
   };
   const folderJobs = (): string[] =>
-    supervisor.registry
-      .list()
-      .filter((e) => e.source === 'file' && e.file !== undefined && dirname(e.file) === root)
-      .map((e) => e.file!);
+    supervisor
+      .fileJobs()
+      .map((job) => job.file)
+      .filter((file) => dirname(file) === root);
   /** Every file of the folder the server knows about: registered, or refused with a load error. */
   const knownFiles = (): string[] => [
     ...folderJobs(),

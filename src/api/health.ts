@@ -19,12 +19,12 @@ export function registerHealthRoutes(app: Routes, supervisor: Supervisor, jobsFo
       service: 'mxx-scheduler',
       version: VERSION,
       uptime_s: Math.round((Date.now() - supervisor.startedAt) / 1000),
-      jobs: supervisor.registry.size,
+      jobs: supervisor.jobCount,
       running: supervisor.runningCount,
       load_errors: loadErrors.length,
       load_error_files: loadErrors.map(({ file, error }) => ({ file, error })),
       ...(folder ? { jobs_folder: folder } : {}),
-      faults: { ...supervisor.faults.counts },
+      faults: supervisor.faultCounts(),
     } satisfies HealthBody);
   });
 

@@ -1,71 +1,78 @@
 /** /jobs routes: register, list, status, cancel/resume/remove, trigger/stop, runs, next. */
-import type { H3Event } from 'h3';
 import type { Routes } from './routes.js';
 import { getQuery } from 'h3';
 import { MxxError } from '../errors.js';
 import { parseJobRequest } from '../job/parse.js';
 import { toIsoLocal } from '../records.js';
 import type { Supervisor } from '../supervisor/index.js';
-import type { NextBody, RunsBody } from './types.js';
+import type { ActionBody, NextBody, RegisterBody, RunsBody, TriggerBody } from './types.js';
 import { json, jsonText, readJsonBody } from './http.js';
-import { jobIdParam } from './params.js';
-import { wireSource } from './source.js';
-
-export function intQuery(event: H3Event, name: string, fallback: number, min: number, max: number): number {
-  const raw = getQuery(event)[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new MxxError('INVALID_REQUEST', `query parameter ${name} must be a whole number from ${min} to ${max}`);
-  }
-  return value;
-}
-
-function boolQuery(event: H3Event, name: string): boolean {
-  const raw = getQuery(event)[name];
-  return raw === 'true' || raw === '1' || raw === 'yes';
-}
+import { createJobListing } from './job-listing.js';
+import { jobStatusBody } from './job-status.js';
+import { boolQuery, intQuery, jobIdParam } from './params.js';
 
 export function registerJobRoutes(app: Routes, supervisor: Supervisor): void {
+  const listing = createJobListing(supervisor);
+
   app.post('/jobs', async (event) => {
     const { definition, replaceExisting } = parseJobRequest(await readJsonBody(event));
-    const body = await supervisor.register(definition, { source: 'api', replace: replaceExisting });
-    return json(body, body.replaced ? 200 : 201);
+    const registered = await supervisor.register(definition, { source: 'api', replace: replaceExisting });
+    const body: RegisterBody = {
+      job_id: registered.jobId,
+      status: registered.onDemand ? 'registered' : 'scheduled',
+      next_run: registered.nextFire === null ? null : toIsoLocal(registered.nextFire),
+      on_demand: registered.onDemand,
+      overlaps: registered.overlaps,
+      ...(registered.replaced ? { replaced: true } : {}),
+    };
+    return json(body, registered.replaced ? 200 : 201);
   });
 
-  // Served from the jobs' cached status JSON (shape: JobListBody).
-  app.get('/jobs', () => jsonText(supervisor.listJson('all')));
+  app.get('/jobs', () => jsonText(listing('all')));
 
-  app.get('/jobs/active', () => jsonText(supervisor.listJson('active')));
+  app.get('/jobs/active', () => jsonText(listing('active')));
 
-  app.get('/jobs/:id', (event) => {
+  app.get('/jobs/:id', (event) => json(jobStatusBody(supervisor.job(jobIdParam(event)))));
+
+  app.delete('/jobs/:id', async (event) => {
+    const cancelled = await supervisor.cancel(jobIdParam(event), { terminate: boolQuery(event, 'terminate') });
+    const message = cancelled.onDemand ? 'job paused' : 'schedule cancelled (paused)';
+    return json({ job_id: cancelled.jobId, message, stopped: cancelled.stopped } satisfies ActionBody);
+  });
+
+  app.post('/jobs/:id/resume', async (event) => {
+    const resumed = await supervisor.resume(jobIdParam(event));
+    return json({ job_id: resumed.jobId, message: resumed.wasPaused ? 'resumed' : 'was not paused' } satisfies ActionBody);
+  });
+
+  app.post('/jobs/:id/remove', async (event) => {
     const id = jobIdParam(event);
-    return json({ ...supervisor.status(id), source: wireSource(supervisor.getJob(id).entry) });
+    await supervisor.clearRuns(id);
+    return json({ job_id: id, message: 'run history and logs cleared' } satisfies ActionBody);
   });
-
-  app.delete('/jobs/:id', async (event) =>
-    json(await supervisor.cancel(jobIdParam(event), boolQuery(event, 'terminate'))),
-  );
-
-  app.post('/jobs/:id/resume', async (event) => json(await supervisor.resume(jobIdParam(event))));
-
-  app.post('/jobs/:id/remove', async (event) => json(await supervisor.clearRuns(jobIdParam(event))));
 
   app.post('/jobs/:id/trigger', (event) => {
-    const body = supervisor.trigger(jobIdParam(event));
-    return json(body, body.status === 'queued' ? 202 : 200);
+    const triggered = supervisor.trigger(jobIdParam(event));
+    const body: TriggerBody = {
+      job_id: triggered.jobId,
+      run_id: triggered.runId,
+      execution_id: triggered.runId,
+      status: triggered.queued ? 'queued' : 'triggered',
+    };
+    return json(body, triggered.queued ? 202 : 200);
   });
 
   app.post('/jobs/:id/stop', async (event) => {
     const id = jobIdParam(event);
     const stopped = await supervisor.stop(id);
-    return json({ job_id: id, message: stopped.length ? `stopped ${stopped.length} run(s)` : 'nothing was running', stopped });
+    return json({ job_id: id, message: stopped.length ? `stopped ${stopped.length} run(s)` : 'nothing was running', stopped } satisfies ActionBody);
   });
 
   app.get('/jobs/:id/runs', (event) => {
     const id = jobIdParam(event);
-    supervisor.getJob(id);
-    const runs = supervisor.history.list(id, intQuery(event, 'limit', 100, 1, 10_000));
+    // An unknown job is a 404 whatever the limit says.
+    const limit = supervisor.hasJob(id) ? intQuery(event, 'limit', 100, 1, 10_000) : undefined;
+    const runs = supervisor.runs(id, limit === undefined ? {} : { limit });
     return json({ job_id: id, runs, count: runs.length } satisfies RunsBody);
   });
 

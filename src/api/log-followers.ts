@@ -84,7 +84,7 @@ export function createLogFollowers(supervisor: Supervisor, limit: number, logger
           while (!closed) {
             follower.nudged = false;
             // Asked before reading: what the run wrote before it ended is then read below.
-            const ended = !supervisor.activeRun(runId);
+            const ended = !supervisor.isRunActive(runId);
             file ??= await openLogFile(path);
             const chunk = file ? await readChunk(file, position) : new Uint8Array(0);
             if (closed) return;
@@ -94,7 +94,7 @@ export function createLogFollowers(supervisor: Supervisor, limit: number, logger
               return;
             }
             if (ended) {
-              const tail = file ? undefined : supervisor.getRun(runId).output_tail;
+              const tail = file ? undefined : supervisor.run(runId).output_tail;
               // No log file was ever written (a full disk, a removed folder): the record's tail is
               // all there is. The headers already went out, so the note says it in the text.
               if (tail) controller.enqueue(Buffer.from(`[mxx] run ${runId} wrote no log file; this is the output kept in its record\n${tail}`));

@@ -1,9 +1,9 @@
 /**
- * Path parameters. The app lets malformed percent-encoding through to the routes (h3 would
- * refuse it before routing with a bare 400), so that the answer can name the parameter.
+ * Path and query parameters. The app lets malformed percent-encoding through to the routes (h3
+ * would refuse it before routing with a bare 400), so that the answer can name the parameter.
  */
 import type { H3Event } from 'h3';
-import { getRouterParam } from 'h3';
+import { getQuery, getRouterParam } from 'h3';
 import { MxxError } from '../errors.js';
 import { assertJobId } from '../job/id.js';
 
@@ -38,4 +38,21 @@ export function assertDecodablePath(pathname: string): void {
       hint: ESCAPE_HINT,
     });
   }
+}
+
+/** A whole-number query parameter from `min` to `max`; `fallback` when absent or empty. */
+export function intQuery(event: H3Event, name: string, fallback: number, min: number, max: number): number {
+  const raw = getQuery(event)[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new MxxError('INVALID_REQUEST', `query parameter ${name} must be a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+/** A flag query parameter: true for `true`, `1` or `yes`; anything else (or nothing) is false. */
+export function boolQuery(event: H3Event, name: string): boolean {
+  const raw = getQuery(event)[name];
+  return raw === 'true' || raw === '1' || raw === 'yes';
 }

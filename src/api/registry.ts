@@ -1,10 +1,10 @@
-/** /registry routes: the persistent definitions, as stored. */
+/** /registry routes: the persistent definitions, with their live run counters. */
 import type { Routes } from './routes.js';
 import { getQuery } from 'h3';
 import { MxxError } from '../errors.js';
 import type { RegistryEntry } from '../records.js';
 import type { Supervisor } from '../supervisor/index.js';
-import type { RegistryEntryBody, RegistryListBody } from './types.js';
+import type { ActionBody, RegistryEntryBody, RegistryListBody } from './types.js';
 import { json } from './http.js';
 import { jobIdParam } from './params.js';
 import { wireSource } from './source.js';
@@ -13,14 +13,8 @@ import { loadRefusedClaims } from '../job-files.js';
 const FILTERS = ['all', 'scheduled', 'on_demand'] as const;
 type Filter = (typeof FILTERS)[number];
 
-/** The registry entry with the job's live counters (persisted once a second). */
-function entryOf(supervisor: Supervisor, entry: RegistryEntry): RegistryEntryBody {
-  const counters = supervisor.hasJob(entry.job_id) ? pickCounters(supervisor.getJob(entry.job_id).entry) : {};
-  return { ...entry, ...counters, source: wireSource(entry) };
-}
-
-function pickCounters(entry: RegistryEntry): Pick<RegistryEntry, 'execution_count' | 'last_triggered'> {
-  return { execution_count: entry.execution_count, last_triggered: entry.last_triggered };
+function entryBody(entry: RegistryEntry): RegistryEntryBody {
+  return { ...entry, source: wireSource(entry) };
 }
 
 export function registerRegistryRoutes(app: Routes, supervisor: Supervisor): void {
@@ -32,25 +26,26 @@ export function registerRegistryRoutes(app: Routes, supervisor: Supervisor): voi
       });
     }
     const filter = raw as Filter;
-    const jobs = supervisor.registry
-      .list()
+    const jobs = supervisor
+      .entries()
       .filter((e) => filter === 'all' || (filter === 'scheduled' ? e.schedule !== null : e.schedule === null))
-      .map((e) => entryOf(supervisor, e));
+      .map(entryBody);
     return json({ jobs, count: jobs.length, filter } satisfies RegistryListBody);
   });
 
   app.get('/registry/:id', (event) => {
     const id = jobIdParam(event);
-    const entry = supervisor.registry.get(id);
+    const entry = supervisor.entry(id);
     if (!entry) throw new MxxError('JOB_NOT_FOUND', `job ${id} is not in the registry`);
-    return json(entryOf(supervisor, entry));
+    return json(entryBody(entry));
   });
 
   app.delete('/registry/:id', async (event) => {
     const id = jobIdParam(event);
-    const body = await supervisor.unregister(id, 'api');
+    const { running } = await supervisor.unregister(id, 'api');
     // A job file that was refused because the API held this id may load now.
     await loadRefusedClaims(supervisor, id);
-    return json(body);
+    const message = running ? `unregistered; ${running} run(s) in progress will finish` : 'unregistered';
+    return json({ job_id: id, message } satisfies ActionBody);
   });
 }

@@ -1,6 +1,5 @@
 /** /runs routes: one run's record and its log (streamed from the file, optionally followed live). */
 import type { Routes } from './routes.js';
-import { getQuery } from 'h3';
 import { MxxError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { RunRecord } from '../records.js';
@@ -8,7 +7,7 @@ import type { Supervisor } from '../supervisor/index.js';
 import { json } from './http.js';
 import { logFileStream, openLogFile } from './log-file.js';
 import type { LogFollowers } from './log-followers.js';
-import { idParam } from './params.js';
+import { boolQuery, idParam } from './params.js';
 
 /** Where a log answer came from: the run's log file, or the output tail kept in its record. */
 export const LOG_SOURCE_HEADER = 'x-mxx-log-source';
@@ -32,19 +31,19 @@ function tailOf(record: RunRecord): Response {
 export function registerRunRoutes(app: Routes, supervisor: Supervisor, followers: LogFollowers, logger: Logger): void {
   app.get('/runs/:run', (event) => {
     const runId = idParam(event, 'run', 'run id');
-    return json(supervisor.getRun(runId));
+    return json(supervisor.run(runId));
   });
 
   app.get('/runs/:run/log', async (event) => {
     const runId = idParam(event, 'run', 'run id');
-    const record = supervisor.getRun(runId);
+    const record = supervisor.run(runId);
     const path = supervisor.runLogPath(record);
-    const follow = ['true', '1', 'yes'].includes(String(getQuery(event).follow));
-    if (follow && supervisor.activeRun(runId)) return text(followers.follow(runId, path), 'file');
+    const follow = boolQuery(event, 'follow');
+    if (follow && supervisor.isRunActive(runId)) return text(followers.follow(runId, path), 'file');
     const file = await openLogFile(path);
     if (file) return text(logFileStream(file, path, logger), 'file');
     // Still waiting for a slot: its log file does not exist yet.
-    if (supervisor.activeRun(runId)) return text('', 'file');
-    return tailOf(supervisor.getRun(runId));
+    if (supervisor.isRunActive(runId)) return text('', 'file');
+    return tailOf(supervisor.run(runId));
   });
 }

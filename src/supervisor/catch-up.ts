@@ -5,7 +5,7 @@
 import type { History } from '../history/index.js';
 import type { Logger } from '../logger.js';
 import { toIsoLocal, type RunRecord } from '../records.js';
-import { createRunId } from './run-id.js';
+import { notRunRecord } from './run-record.js';
 import type { FireRequest, Job } from './types.js';
 
 /** Walking an every-second schedule across a long downtime must stay cheap. */
@@ -47,24 +47,9 @@ export function catchUpMisfires(job: Job, history: History, now: number, logger:
     const lastMissed = out.length > 0 ? (beforeLast ?? first) : last;
     const error = `${count >= MAX_WALK ? `at least ${missed}` : missed} fire(s) missed while the server was down (from ${toIsoLocal(first)} to ${toIsoLocal(lastMissed)})`;
     logger.warn(`job ${job.id}: ${error}`);
-    out.unshift({
-      kind: 'missed',
-      record: {
-        run_id: createRunId(now),
-        job_id: job.id,
-        trigger: 'schedule',
-        scheduled_at: toIsoLocal(lastMissed),
-        started_at: null,
-        ended_at: toIsoLocal(now),
-        status: 'missed',
-        exit_code: null,
-        signal: null,
-        pid: null,
-        duration_ms: 0,
-        error,
-        attempt: 0,
-      },
-    });
+    const record = notRunRecord(job, { trigger: 'schedule', scheduledAt: lastMissed, attempt: 0 }, 'missed', error, now);
+    // duration 0, as start-up misses have always been recorded (a late fire's miss records null).
+    out.unshift({ kind: 'missed', record: { ...record, duration_ms: 0 } });
   }
   return out;
 }

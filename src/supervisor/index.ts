@@ -1,19 +1,18 @@
 /**
- * The supervisor: owns the registry, the timers, run history and the run engine (overlap and
- * concurrency policy, dispatch to the execution pool). The API, the job-file loader and the
- * watcher call its methods; it never parses HTTP or files itself.
+ * The supervisor: owns the jobs, the registry, the timers, run history and the run engine (overlap
+ * and concurrency policy, dispatch to the execution pool). The API, the job-file loader and the
+ * watcher ask it questions and get plain values back (./views.ts); it never parses HTTP or files,
+ * nor shapes an answer's body.
  */
 import { EventEmitter } from 'node:events';
 import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { ActionBody, JobStatusBody, RegisterBody, TriggerBody } from '../api/types.js';
 import { MxxError } from '../errors.js';
 import { createHistory, type History } from '../history/index.js';
 import { parseJobDocument } from '../job/parse.js';
 import type { JobDefinition } from '../job/types.js';
-import { createLogger, type Logger } from '../logger.js';
-import { createPool, type ExecutionPool, type PoolOptions } from '../pool.js';
+import type { Logger } from '../logger.js';
+import { createPool, type ExecutionPool } from '../pool.js';
 import { runLogFile, type MxxPaths } from '../paths.js';
 import { toIsoLocal, type JobSource, type RegistryEntry, type RunRecord } from '../records.js';
 import { createRegistry, type Registry } from '../registry/index.js';
@@ -26,25 +25,29 @@ import { JobTable } from './job-table.js';
 import { LoadErrors, type LoadError } from './load-errors.js';
 import { killStaleRunProcesses } from './orphans.js';
 import { findOverlaps } from './overlaps.js';
-import { newRecord, RunEngine, type FireOutcome } from './run-engine.js';
-import { jobStatusBody } from './status.js';
+import { resolveSupervisorOptions, type SupervisorOptions } from './options.js';
+import { RunEngine } from './run-engine.js';
+import { notRunRecord } from './run-record.js';
 import { armJob, disarmJob, FIRE_LEAD_MS } from './timers.js';
-import { statusEpoch, touch, type ActiveRun, type FireRequest, type Job } from './types.js';
+import { statusEpoch, touch, type FireRequest, type Job } from './types.js';
+import type {
+  Cancelled,
+  FileJob,
+  FireResult,
+  JobFilter,
+  JobView,
+  ListedJob,
+  Registered,
+  Resumed,
+  RunOutput,
+  Triggered,
+  Unregistered,
+} from './views.js';
 
-export type { FireOutcome } from './run-engine.js';
 export type { LoadError } from './load-errors.js';
-
-export interface SupervisorOptions {
-  paths: MxxPaths;
-  logger?: Logger;
-  /** Global limit on concurrent runs; above it runs wait in fire order. @default 64 */
-  maxConcurrency?: number;
-  pool?: PoolOptions;
-  /** Per-run log cap. @default 10 MiB */
-  logCapBytes?: number;
-  /** Output kept in the run record. @default 4096 */
-  tailBytes?: number;
-}
+export type { FireRequest } from './types.js';
+export { resolveSupervisorOptions, type ResolvedSupervisorOptions, type SupervisorOptions } from './options.js';
+export type * from './views.js';
 
 export interface RegisterOptions {
   source: JobSource;
@@ -53,23 +56,23 @@ export interface RegisterOptions {
 }
 
 export interface SupervisorEvents {
-  'run-output': [ActiveRun];
+  'run-output': [RunOutput];
   'run-end': [RunRecord];
 }
 
 export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly paths: MxxPaths;
   readonly logger: Logger;
-  readonly registry: Registry;
-  readonly history: History;
   readonly startedAt = Date.now();
+  private readonly registry: Registry;
+  private readonly history: History;
   private readonly pool: ExecutionPool;
   private readonly table = new JobTable();
   private readonly engine: RunEngine;
   private readonly counters: RunCounters;
   private readonly loadErrors: LoadErrors;
   /** Storage faults that failed a run, counted and logged without flooding. */
-  readonly faults: FaultLog;
+  private readonly faults: FaultLog;
   private closing = false;
   private closed: Promise<void> | null = null;
   private clock: ClockWatch | null = null;
@@ -77,36 +80,29 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly jobLocks = new Map<string, Promise<unknown>>();
   /** Runs ended since each job's logs were last pruned, and whether a prune is under way. */
   private readonly prunes = new Map<string, { ended: number; running: boolean }>();
-  private readonly listingCache = new Map<string, { epoch: number; size: number; bytes: Uint8Array }>();
 
-  constructor(options: SupervisorOptions) {
+  constructor(partial: SupervisorOptions) {
     super();
+    const options = resolveSupervisorOptions(partial);
     this.paths = options.paths;
-    this.logger = options.logger ?? createLogger();
+    this.logger = options.logger;
     this.registry = createRegistry({ file: this.paths.registry, logger: this.logger });
     this.history = createHistory({ dir: this.paths.runs, logger: this.logger });
     this.counters = new RunCounters(this.registry, this.table);
     this.loadErrors = new LoadErrors(this.registry, this.table);
     this.faults = new FaultLog(this.logger);
-    const maxConcurrency = options.maxConcurrency ?? 64;
-    const threads = options.pool?.threads ?? availableParallelism();
-    // The gate decides how many runs go at once; the pool must never be the tighter limit.
-    this.pool = createPool({
-      threads,
-      concurrentTasksPerWorker: Math.max(32, Math.ceil(maxConcurrency / threads)),
-      ...options.pool,
-    });
+    this.pool = createPool(options.pool);
     this.engine = new RunEngine({
       paths: this.paths,
       pool: this.pool,
       table: this.table,
       history: this.history,
       counters: this.counters,
-      maxConcurrency,
-      logCapBytes: options.logCapBytes ?? 10 * 1024 * 1024,
-      tailBytes: options.tailBytes ?? 4096,
+      maxConcurrency: options.maxConcurrency,
+      logCapBytes: options.logCapBytes,
+      tailBytes: options.tailBytes,
       faults: this.faults,
-      onOutput: (run) => this.emit('run-output', run),
+      onOutput: (run) => this.emit('run-output', { runId: run.runId, jobId: run.jobId, outputBytes: run.outputBytes }),
       onEnded: (record) => this.emit('run-end', record),
       onJobRunEnded: (job) => this.countLogForPruning(job),
     });
@@ -174,7 +170,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * installed and armed, so an answer is given only for a change that is on disk, and a change that
    * could not be saved (STORAGE_UNAVAILABLE) leaves everything as it was.
    */
-  register(def: JobDefinition, options: RegisterOptions): Promise<RegisterBody> {
+  register(def: JobDefinition, options: RegisterOptions): Promise<Registered> {
     this.assertOpen();
     return this.exclusive(def.id, async () => {
       this.assertOpen();
@@ -214,19 +210,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       if (overlaps.length > 0) {
         this.logger.warn(`job ${def.id} fires at the same second as other jobs`, { overlaps: overlaps.join(',') });
       }
-      return {
-        job_id: def.id,
-        status: job.schedule ? 'scheduled' : 'registered',
-        next_run: job.nextFire === null ? null : toIsoLocal(job.nextFire),
-        on_demand: !job.schedule,
-        overlaps,
-        ...(existing ? { replaced: true } : {}),
-      };
+      return { jobId: def.id, onDemand: !job.schedule, nextFire: job.nextFire, overlaps, replaced: existing !== undefined };
     });
   }
 
   /** Removes a job's definition once the removal is persisted; a run in progress finishes on its own. */
-  unregister(id: string, source: JobSource = 'api'): Promise<ActionBody> {
+  unregister(id: string, source: JobSource = 'api'): Promise<Unregistered> {
     return this.exclusive(id, async () => {
       const job = this.getJob(id);
       if (source === 'api' && job.entry.source === 'file') {
@@ -238,8 +227,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       disarmJob(job, { retriesToo: true });
       if (job.pending) this.engine.stop(job.pending, 'cancelled');
       this.table.remove(job);
-      const running = job.active.size;
-      return { job_id: id, message: running ? `unregistered; ${running} run(s) in progress will finish` : 'unregistered' };
+      return { jobId: id, running: job.active.size };
     });
   }
 
@@ -314,12 +302,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const grace = job.def.policy.misfire_grace_time;
     if (late > grace * 1000) {
       // A suspend or clock jump made us this late: record the miss, do not replay.
-      this.engine.recordEnded({
-        ...newRecord(job, { trigger: 'schedule', scheduledAt: nominal, attempt: 0 }),
-        status: 'missed',
-        ended_at: toIsoLocal(Date.now()),
-        error: `fire was ${Math.round(late / 1000)}s late, more than misfire_grace_time (${grace}s)`,
-      });
+      const error = `fire was ${Math.round(late / 1000)}s late, more than misfire_grace_time (${grace}s)`;
+      this.engine.recordEnded(notRunRecord(job, { trigger: 'schedule', scheduledAt: nominal, attempt: 0 }, 'missed', error));
     } else {
       this.engine.fire(job, { trigger: 'schedule', scheduledAt: nominal, attempt: 0, notBefore: planned });
     }
@@ -328,9 +312,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   // ── runs ─────────────────────────────────────────────────────────────────
 
-  /** Applies the job's overlap policy to one fire (the timers, triggers and benchmarks use it). */
-  fire(job: Job, request: FireRequest): FireOutcome {
-    return this.engine.fire(job, request);
+  /**
+   * Applies the job's overlap policy to one fire as if its timer or a retry had fired it (tests
+   * use it; the timers and triggers inside go to the run engine directly).
+   */
+  fire(id: string, request: FireRequest): FireResult {
+    const outcome = this.engine.fire(this.getJob(id), request);
+    return outcome.kind === 'skipped' ? outcome : { kind: outcome.kind, runId: outcome.run.runId };
   }
 
   private async markInterrupted(): Promise<void> {
@@ -355,9 +343,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return typeof policy?.history === 'number' ? policy.history : undefined;
   }
 
-  // ── queries and user actions (the API calls these) ───────────────────────
+  // ── jobs: queries ────────────────────────────────────────────────────────
 
-  getJob(id: string): Job {
+  private getJob(id: string): Job {
     const job = this.table.get(id);
     if (!job) throw new MxxError('JOB_NOT_FOUND', `job ${id} not found`, { hint: 'list jobs with: mxx list' });
     return job;
@@ -367,41 +355,84 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return this.table.has(id);
   }
 
-  status(id: string): JobStatusBody {
-    return jobStatusBody(this.getJob(id), this.history);
+  /** The job as it stands now; JOB_NOT_FOUND for an unknown id. */
+  job(id: string): JobView {
+    const job = this.getJob(id);
+    const running = [...job.active.values()];
+    // The run in progress describes the job best; otherwise the newest finished one.
+    const last = running.at(-1)?.record ?? this.history.latest(job.id);
+    return {
+      id: job.id,
+      schedule: job.entry.schedule,
+      onDemand: job.schedule === null,
+      paused: job.entry.paused,
+      nextFire: job.nextFire,
+      source: job.entry.source,
+      ...(job.entry.file === undefined ? {} : { file: job.entry.file }),
+      running: running.map((r) => r.runId),
+      lastRun: last ? { ...last } : null,
+      executionCount: job.entry.execution_count,
+      version: job.version,
+    };
   }
 
   /**
-   * The listing as JSON (`{jobs, count}`), from each job's cached status JSON: with thousands of
-   * jobs, building and serializing every status on every GET /jobs was most of its cost.
+   * Moves whenever any job's state changes, or a job comes or goes: while it stands still, every
+   * answer about jobs is the same as before (the API's listing cache keys on it).
    */
-  listJson(filter: 'all' | 'active' | 'scheduled' = 'all'): Uint8Array {
-    // Nothing changed since the last listing (and no job came or went): the same bytes again.
-    const cached = this.listingCache.get(filter);
-    if (cached && cached.epoch === statusEpoch.value && cached.size === this.table.size) return cached.bytes;
-    const jobs = this.listedJobs(filter);
-    const items = jobs.map((job) => {
-      if (job.statusJson?.version !== job.version) {
-        job.statusJson = { version: job.version, json: JSON.stringify(jobStatusBody(job, this.history, true)) };
-      }
-      return job.statusJson.json;
-    });
-    const bytes = Buffer.from(`{"jobs":[${items.join(',')}],"count":${jobs.length}}`);
-    this.listingCache.set(filter, { epoch: statusEpoch.value, size: this.table.size, bytes });
-    return bytes;
+  get changes(): number {
+    return statusEpoch.value;
   }
 
-  private listedJobs(filter: 'all' | 'active' | 'scheduled'): Job[] {
-    const out: Job[] = [];
+  /** The jobs of a listing in registration order, with their versions (see JobView.version). */
+  listJobs(filter: JobFilter = 'all'): ListedJob[] {
+    const out: ListedJob[] = [];
     for (const job of this.table.values()) {
       if (filter === 'active' && job.active.size === 0) continue;
       if (filter === 'scheduled' && (!job.schedule || job.entry.paused)) continue;
-      out.push(job);
+      out.push({ id: job.id, version: job.version });
     }
     return out;
   }
 
-  trigger(id: string): TriggerBody {
+  nextFires(id: string, n: number, from: number): number[] {
+    const job = this.getJob(id);
+    return job.schedule ? job.schedule.nextN(from, n) : [];
+  }
+
+  // ── registry: queries ────────────────────────────────────────────────────
+
+  /** Registered ids, including entries that are not valid jobs (kept but not armed). */
+  get jobCount(): number {
+    return this.registry.size;
+  }
+
+  /**
+   * The registry entry of `id`. A job's own entry is the one live value (its run counters reach the
+   * registry file once a second); an entry that is not a valid job is answered as stored.
+   */
+  entry(id: string): RegistryEntry | undefined {
+    const stored = this.registry.get(id);
+    return stored ? { ...(this.table.get(id)?.entry ?? stored) } : undefined;
+  }
+
+  /** Every registry entry, in registration order (see entry()). */
+  entries(): RegistryEntry[] {
+    return this.registry.list().map((stored) => ({ ...(this.table.get(stored.job_id)?.entry ?? stored) }));
+  }
+
+  /** The jobs defined by job files. */
+  fileJobs(): FileJob[] {
+    const out: FileJob[] = [];
+    for (const entry of this.registry.list()) {
+      if (entry.source === 'file' && entry.file !== undefined) out.push({ jobId: entry.job_id, file: entry.file });
+    }
+    return out;
+  }
+
+  // ── jobs: user actions ───────────────────────────────────────────────────
+
+  trigger(id: string): Triggered {
     this.assertOpen();
     const job = this.getJob(id);
     const outcome = this.engine.fire(job, { trigger: 'manual', scheduledAt: Date.now(), attempt: 0 });
@@ -410,11 +441,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         hint: `its overlap policy is "${job.def.policy.overlap}"; stop the running run first (mxx stop ${id}) or change policy.overlap`,
       });
     }
-    const runId = outcome.run.runId;
-    return { job_id: id, run_id: runId, execution_id: runId, status: outcome.kind === 'queued' ? 'queued' : 'triggered' };
+    return { jobId: id, runId: outcome.run.runId, queued: outcome.kind === 'queued' };
   }
 
-  /** Stops the job's runs in progress (and its queued fire). Resolves when they have ended. */
+  /** Stops the job's runs in progress (and its queued fire). Resolves with their ids when they have ended. */
   async stop(id: string): Promise<string[]> {
     const job = this.getJob(id);
     const runs = [...job.active.values(), ...(job.pending ? [job.pending] : [])];
@@ -424,7 +454,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   /** Pauses a job once the pause is persisted (it survives a restart); `terminate` also stops its runs. */
-  async cancel(id: string, terminate: boolean): Promise<ActionBody> {
+  async cancel(id: string, { terminate = false }: { terminate?: boolean } = {}): Promise<Cancelled> {
     const job = await this.exclusive(id, async () => {
       const job = this.getJob(id);
       await this.registry.update(id, { paused: true });
@@ -434,10 +464,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       return job;
     });
     const stopped = terminate ? await this.stop(id) : [];
-    return { job_id: id, message: job.schedule ? 'schedule cancelled (paused)' : 'job paused', stopped };
+    return { jobId: id, onDemand: !job.schedule, stopped };
   }
 
-  resume(id: string): Promise<ActionBody> {
+  resume(id: string): Promise<Resumed> {
     return this.exclusive(id, async () => {
       const job = this.getJob(id);
       const wasPaused = job.entry.paused;
@@ -445,12 +475,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       job.entry.paused = false;
       touch(job);
       this.arm(job);
-      return { job_id: id, message: wasPaused ? 'resumed' : 'was not paused' };
+      return { jobId: id, wasPaused };
     });
   }
 
   /** Clears a finished job's run state: its history and logs. */
-  async clearRuns(id: string): Promise<ActionBody> {
+  async clearRuns(id: string): Promise<void> {
     const job = this.getJob(id);
     if (job.active.size > 0 || job.pending) {
       throw new MxxError('JOB_BUSY', `job ${id} is running`, { hint: `stop it first: mxx stop ${id}` });
@@ -458,27 +488,30 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     await this.history.clear(id);
     touch(job);
     await rm(join(this.paths.logs, id), { recursive: true, force: true });
-    return { job_id: id, message: 'run history and logs cleared' };
   }
 
-  getRun(runId: string): RunRecord {
+  // ── runs: queries ────────────────────────────────────────────────────────
+
+  /** A job's runs, newest first; JOB_NOT_FOUND for an unknown job. */
+  runs(id: string, { limit }: { limit?: number } = {}): RunRecord[] {
+    this.getJob(id);
+    return this.history.list(id, limit);
+  }
+
+  /** One run's record, live while it runs; RUN_NOT_FOUND for an unknown id. */
+  run(runId: string): RunRecord {
     const record = this.engine.runs.get(runId)?.record ?? this.history.get(runId);
     if (!record) throw new MxxError('RUN_NOT_FOUND', `run ${runId} not found`, { hint: 'list runs with: mxx runs JOB' });
-    return record;
+    return { ...record };
   }
 
-  /** The run in progress with this id, if any. */
-  activeRun(runId: string): ActiveRun | undefined {
-    return this.engine.runs.get(runId);
+  /** Whether the run is accepted and not yet ended (waiting for a slot, queued, or running). */
+  isRunActive(runId: string): boolean {
+    return this.engine.runs.has(runId);
   }
 
-  runLogPath(record: RunRecord): string {
-    return runLogFile(this.paths, record.job_id, record.run_id);
-  }
-
-  nextFires(id: string, n: number, from: number): number[] {
-    const job = this.getJob(id);
-    return job.schedule ? job.schedule.nextN(from, n) : [];
+  runLogPath(run: Pick<RunRecord, 'job_id' | 'run_id'>): string {
+    return runLogFile(this.paths, run.job_id, run.run_id);
   }
 
   get runningCount(): number {
@@ -487,6 +520,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   get queuedCount(): number {
     return this.engine.queued;
+  }
+
+  /** Storage faults that failed a run since start, by kind. */
+  faultCounts(): { log: number; history: number; registry: number } {
+    return { ...this.faults.counts };
   }
 
   // ── job files' load errors ───────────────────────────────────────────────
@@ -522,21 +560,21 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (state.running || state.ended < job.def.policy.history) return;
     state.ended = 0;
     state.running = true;
-    void pruneLogs(this, job.id)
+    void this.pruneLogs(job.id)
       .catch((error: unknown) => this.faults.report('log', `could not prune the logs of job ${job.id}`, { error: String(error) }))
       .finally(() => (state.running = false));
+  }
+
+  /** Deletes log files of runs no longer in a job's history. */
+  private async pruneLogs(jobId: string): Promise<void> {
+    const keep = new Set(this.history.list(jobId).map((r) => `${r.run_id}.log`));
+    const dir = join(this.paths.logs, jobId);
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      if (!keep.has(name)) await rm(join(dir, name), { force: true });
+    }
   }
 }
 
 export function createSupervisor(options: SupervisorOptions): Supervisor {
   return new Supervisor(options);
-}
-
-/** Deletes log files of runs no longer in a job's history. */
-export async function pruneLogs(supervisor: Supervisor, jobId: string): Promise<void> {
-  const keep = new Set(supervisor.history.list(jobId).map((r) => `${r.run_id}.log`));
-  const dir = join(supervisor.paths.logs, jobId);
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    if (!keep.has(name)) await rm(join(dir, name), { force: true });
-  }
 }

@@ -2,10 +2,9 @@
 import { createSchedule } from '../job/schedule.js';
 import type { JobDefinition } from '../job/types.js';
 import type { RegistryEntry } from '../records.js';
+import { DEFAULT_HISTORY_KEEP } from '../job/defaults.js';
 import { disarmJob } from './timers.js';
-import { touch, type ActiveRun, type Job } from './types.js';
-
-const DEFAULT_KEEP = 100;
+import { statusEpoch, touch, type ActiveRun, type Job } from './types.js';
 
 export class JobTable {
   private readonly jobs = new Map<string, Job>();
@@ -43,8 +42,7 @@ export class JobTable {
       pending: previous?.pending ?? null,
       retryTimers: previous?.retryTimers ?? new Set(),
       fireSeconds: null,
-      version: 0,
-      statusJson: null,
+      version: ++statusEpoch.value,
     };
     if (previous) {
       touch(previous);
@@ -62,6 +60,7 @@ export class JobTable {
   }
 
   remove(job: Job): void {
+    touch(job);
     if (this.jobs.get(job.id) === job) this.jobs.delete(job.id);
     this.membersOf(job)?.delete(job);
   }
@@ -82,7 +81,7 @@ export class JobTable {
 
   /** policy.history of the job, or the default for a job no longer registered. */
   keepFor(jobId: string): number {
-    return this.jobs.get(jobId)?.def.policy.history ?? DEFAULT_KEEP;
+    return this.jobs.get(jobId)?.def.policy.history ?? DEFAULT_HISTORY_KEEP;
   }
 
   private membersOf(job: Job): Set<Job> | undefined {

@@ -1,7 +1,8 @@
 /**
  * Job files that failed to load: by file, for /health, and on the registry entry of a job whose
- * last good definition stays active (`load_error`).
+ * last good definition stays active (`load_error`). The job's entry shows it once it is saved.
  */
+import type { RegistryEntry } from '../records.js';
 import type { Registry } from '../registry/index.js';
 import type { JobTable } from './job-table.js';
 
@@ -23,9 +24,7 @@ export class LoadErrors {
     this.byFile.set(file, { file, jobId, error });
     const entry = jobId === null ? undefined : this.registry.get(jobId);
     if (entry && entry.source === 'file' && entry.file === file && entry.load_error !== error) {
-      this.registry.update(entry.job_id, { load_error: error });
-      const job = this.table.get(entry.job_id);
-      if (job) job.entry.load_error = error;
+      this.afterSaving(this.registry.update(entry.job_id, { load_error: error }), entry.job_id, file, (live) => (live.load_error = error));
     }
   }
 
@@ -34,9 +33,7 @@ export class LoadErrors {
     this.byFile.delete(file);
     const entry = known?.jobId ? this.registry.get(known.jobId) : undefined;
     if (entry?.load_error !== undefined && entry.file === file) {
-      this.registry.update(entry.job_id, { load_error: undefined });
-      const job = this.table.get(entry.job_id);
-      if (job) delete job.entry.load_error;
+      this.afterSaving(this.registry.update(entry.job_id, { load_error: undefined }), entry.job_id, file, (live) => delete live.load_error);
     }
   }
 
@@ -46,5 +43,16 @@ export class LoadErrors {
 
   list(): LoadError[] {
     return [...this.byFile.values()];
+  }
+
+  /** Applies `change` to the job's live entry once `saved` resolved (a change not saved stays unseen, as before). */
+  private afterSaving(saved: Promise<unknown>, jobId: string, file: string, change: (entry: RegistryEntry) => void): void {
+    saved.then(
+      () => {
+        const job = this.table.get(jobId);
+        if (job?.entry.source === 'file' && job.entry.file === file) change(job.entry);
+      },
+      () => undefined,
+    );
   }
 }

@@ -13,7 +13,7 @@ import type { FaultLog } from './faults.js';
 import type { JobTable } from './job-table.js';
 import { applyResult, endUnlaunched } from './outcome.js';
 import { decideOverlap } from './policy.js';
-import { createRunId } from './run-id.js';
+import { newRecord, notRunRecord } from './run-record.js';
 import { touch, type ActiveRun, type FireRequest, type Job } from './types.js';
 import { setWallTimer } from './wall-timer.js';
 
@@ -42,23 +42,7 @@ const RETRYABLE = new Set(['failed', 'timed_out']);
 /** Doubling retry delays stop growing at one year. */
 const MAX_RETRY_DELAY_MS = 365 * 24 * 3600 * 1000;
 
-export function newRecord(job: Job, request: FireRequest, runId = createRunId()): RunRecord {
-  return {
-    run_id: runId,
-    job_id: job.id,
-    trigger: request.trigger,
-    scheduled_at: request.scheduledAt === null ? null : toIsoLocal(request.scheduledAt),
-    started_at: null,
-    ended_at: null,
-    status: 'running',
-    exit_code: null,
-    signal: null,
-    pid: null,
-    duration_ms: null,
-    error: null,
-    attempt: request.attempt,
-  };
-}
+export { newRecord } from './run-record.js';
 
 export class RunEngine {
   /** Runs accepted and not yet ended (in the gate, in the pool, or queued behind a run). */
@@ -114,7 +98,7 @@ export class RunEngine {
       }
       case 'skip':
         if (request.trigger !== 'manual') {
-          this.recordEnded({ ...newRecord(job, request), status: 'skipped', ended_at: toIsoLocal(Date.now()), error: decision.reason });
+          this.recordEnded(notRunRecord(job, request, 'skipped', decision.reason));
         }
         return { kind: 'skipped', reason: decision.reason };
     }

@@ -52,18 +52,18 @@ export interface Job {
   retryTimers: Set<WallTimer>;
   /** Upcoming fire seconds (epoch s), for overlap warnings; recomputed when stale. */
   fireSeconds: number[] | null;
-  /** Bumped by `touch` whenever anything its status shows changes. */
+  /** Set by `touch` whenever anything its status shows changes: no two states of any jobs share one. */
   version: number;
-  /** The listing's JSON of this job's status, valid while `version` is unchanged. */
-  statusJson: { version: number; json: string } | null;
 }
 
-/** Bumped with every job's version: while it stands still, no job's status changed. */
+/**
+ * The newest version handed out: while it stands still, no job's status changed. One counter for
+ * every job, so a version also tells a replaced job's states from its successor's.
+ */
 export const statusEpoch = { value: 0 };
 
-/** Marks a job's status as changed (its cached listing JSON is rebuilt on the next read). */
+/** Marks a job's status as changed (a listing cached by version builds it again). */
 export function touch(job: Job | undefined): void {
   if (!job) return;
-  job.version++;
-  statusEpoch.value++;
+  job.version = ++statusEpoch.value;
 }

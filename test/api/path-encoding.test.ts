@@ -89,22 +89,22 @@ describe('an unexpected error while answering', () => {
   });
 
   it('is logged once with its message and stack, and answers 500 INTERNAL without the stack', async () => {
-    const supervisor = server.supervisor as unknown as { getRun: (id: string) => unknown };
-    supervisor.getRun = () => {
-      throw new TypeError('boom: a bug in getRun');
+    const supervisor = server.supervisor as unknown as { run: (id: string) => unknown };
+    supervisor.run = () => {
+      throw new TypeError('boom: a bug in supervisor.run');
     };
     const { status, body } = await server.call('/runs/some-run');
     expect(status).toBe(500);
     expect(body).toEqual({ error: 'internal server error', code: 'INTERNAL' });
     const logs = server.logs();
-    expect(logs.match(/boom: a bug in getRun/g)).toHaveLength(1);
-    expect(logs).toMatch(/ERROR .*TypeError: boom: a bug in getRun\n\s+at /);
+    expect(logs.match(/boom: a bug in supervisor.run/g)).toHaveLength(1);
+    expect(logs).toMatch(/ERROR .*TypeError: boom: a bug in supervisor.run\n\s+at /);
     expect(logs).not.toMatch(/\[object Object\]/);
   });
 
   it('that is not an Error is logged readably, not as [object Object]', async () => {
-    const supervisor = server.supervisor as unknown as { getRun: (id: string) => unknown };
-    supervisor.getRun = () => {
+    const supervisor = server.supervisor as unknown as { run: (id: string) => unknown };
+    supervisor.run = () => {
       // eslint-disable-next-line @typescript-eslint/only-throw-error
       throw { reason: 'thrown plain object' };
     };

@@ -146,7 +146,7 @@ describe('DNS rebinding: one loopback rule for the bind, the token and the Host 
   it.each(LOOPBACK_BINDS)('bound to %s: starts without a token and refuses a foreign Host', async (host) => {
     const server = await startTestServer({ host });
     try {
-      expect(server.supervisor.registry.size).toBe(0);
+      expect(server.supervisor.jobCount).toBe(0);
       const evil = await raw(server.url, '/health', { host: `rebind.evil.com:${server.port}` });
       expect(evil.status).toBe(403);
       expect(evil.body.error).toContain('rebind.evil.com');

@@ -40,6 +40,6 @@ describe('source on the wire', () => {
   });
 
   it('keeps "file" in the stored registry entries (the file format does not change)', async () => {
-    expect(server.supervisor.registry.get('daily_backup')).toMatchObject({ source: 'file' });
+    expect(server.supervisor.entry('daily_backup')).toMatchObject({ source: 'file' });
   });
 });

@@ -72,8 +72,8 @@ describe('server lifecycle', () => {
       const members = await waitFor(() => (groupMembers(pid).length >= 2 ? groupMembers(pid) : null), 5000, 'both sleeps');
       await server.close();
       for (const member of members) expect(await waitPidGone(member, 3000)).toBe(true);
-      const record = server.supervisor.history.get(body.run_id);
-      expect(record?.status).toBe('interrupted');
+      const record = server.supervisor.run(body.run_id);
+      expect(record.status).toBe('interrupted');
     } finally {
       await server.dispose();
     }

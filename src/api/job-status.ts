@@ -1,0 +1,44 @@
+/** A job's status as the API shows it (SPEC §4 GET /jobs/{id}), from the supervisor's JobView. */
+import { toIsoLocal, type RunRecord } from '../records.js';
+import type { JobView } from '../supervisor/index.js';
+import { wireSource } from './source.js';
+import type { JobStatus, JobStatusBody } from './types.js';
+
+function statusOf(job: JobView, last: RunRecord | null): JobStatus {
+  if (job.running.length > 0) return 'running';
+  if (!last) return 'pending';
+  switch (last.status) {
+    case 'queued':
+      return 'running';
+    case 'missed':
+      return 'skipped';
+    default:
+      return last.status;
+  }
+}
+
+/** `brief` leaves the output tail out of `last_run`: listings stay small with thousands of jobs. */
+export function jobStatusBody(job: JobView, { brief = false }: { brief?: boolean } = {}): JobStatusBody {
+  let last = job.lastRun;
+  if (brief && last?.output_tail !== undefined) {
+    const { output_tail: _tail, ...rest } = last;
+    last = rest;
+  }
+  return {
+    job_id: job.id,
+    status: statusOf(job, last),
+    scheduled: !job.onDemand && !job.paused && job.nextFire !== null,
+    paused: job.paused,
+    on_demand: job.onDemand,
+    source: wireSource(job),
+    schedule: job.schedule,
+    next_run_time: job.nextFire === null ? null : toIsoLocal(job.nextFire),
+    start_time: last?.started_at ?? null,
+    end_time: last?.ended_at ?? null,
+    error: last?.error ?? null,
+    last_run: last,
+    running: job.running.length > 0,
+    running_runs: job.running,
+    execution_count: job.executionCount,
+  };
+}
