@@ -5,19 +5,11 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { probePid } from '../workers/kill-group.js';
 import { MxxError } from './errors.js';
 
 export interface HomeLock {
   release(): void;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export function lockHome(serverDir: string): HomeLock {
@@ -38,7 +30,7 @@ export function lockHome(serverDir: string): HomeLock {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && probePid(holder) !== 'gone') {
         throw new MxxError('INVALID_REQUEST', `another mxx server (pid ${holder}) is already using ${serverDir}`, {
           hint: 'stop it first, or give this one its own home with MXX_HOME=<folder>',
         });

@@ -1,41 +1,105 @@
 /**
  * The execution pool: piscina threads running `workers/run.ts`, each supervising many runs at
  * once. Every run gets its own MessageChannel (events out, stop in). If a thread dies under a
- * run, the pool itself kills what it knows of the run (its process group) so nothing is orphaned.
+ * run, the pool itself ends what it knows of the run (workers/lost-run.ts) so nothing is orphaned.
  */
+import { existsSync } from 'node:fs';
 import os from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { isGroupAlive, POLL_MS } from '../workers/kill-group.js';
-import { endNamedProcesses } from '../workers/kill-names.js';
-import { endRunProcesses } from '../workers/run-sweep.js';
-import type { RunWorkerData } from '../workers/run.js';
-import { PROTOCOL_VERSION, type RunControl, type RunEvent, type RunRequest, type RunResult, type StopReason } from '../workers/protocol.js';
+import { signalGroup } from '../workers/kill-group.js';
+import { recoverLostRun } from '../workers/lost-run.js';
+import { PROTOCOL_VERSION, type RunControl, type RunEvent, type RunRequest, type RunResult, type RunWorkerData, type StopReason, type Via } from '../workers/protocol.js';
+import type { RunSpec } from '../workers/spawn-run.js';
+import { MxxError } from './errors.js';
 
 export interface PoolOptions {
   /** Worker threads, started at once and kept. @default os.availableParallelism() */
   threads?: number;
-  /** Runs one thread supervises at once; threads × this is the pool's run capacity. @default 32 */
+  /**
+   * Runs one thread supervises at once; threads × this is the pool's run capacity.
+   * @default max(32, ⌈minCapacity / threads⌉) — 32 or more measured +24–33 % spawn throughput over 1
+   */
   concurrentTasksPerWorker?: number;
   /**
+   * Runs the pool must be able to hold at once when `concurrentTasksPerWorker` is not given: the
+   * caller's own limit (the supervisor's `maxConcurrency`) must be the tighter one, never the pool.
+   * @default 0 (no minimum beyond the default 32 per thread)
+   */
+  minCapacity?: number;
+  /**
    * The task module (must speak `workers/protocol.ts`).
-   * @default the compiled `dist/workers/run.js`
+   * @default the package's compiled `dist/workers/run.js` (threads cannot load TypeScript)
    */
   workerFile?: string;
   /**
-   * Who forks the commands: the worker threads themselves, or one small spawner process per
-   * thread. A fork copies the forking process's page tables, so from the server it costs more the
-   * bigger the server grows; the spawner stays small. The spawner also ends its runs when the
-   * server dies, even by SIGKILL. A request's own `via` wins. Measured (bench/spike-spawner.ts):
-   * at the server's natural size spawn latency is the same and throughput ~1.3×; with a 500 MB
-   * server, spawn latency is ~0.1× and throughput ~7×. It costs one Node process per thread
-   * (~8 MB private memory), started with the thread.
+   * Who forks the commands, for every run of this pool: the worker threads themselves, or one
+   * small spawner process per thread. A fork copies the forking process's page tables, so from the
+   * server it costs more the bigger the server grows; the spawner stays small. The spawner also
+   * ends its runs when the server dies, even by SIGKILL. Measured (bench/spike-spawner.ts): at the
+   * server's natural size spawn latency is the same and throughput ~1.3×; with a 500 MB server,
+   * spawn latency is ~0.1× and throughput ~7×. It costs one Node process per thread (~8 MB
+   * private memory), started with the thread.
    * @default 'spawner'
    */
-  spawner?: 'thread' | 'spawner';
+  spawner?: Via;
   /** Called with a worker error that hit no run (a run's own crash is reported in its result). @default ignored */
   onError?: (error: unknown) => void;
+}
+
+export interface ResolvedPoolOptions {
+  readonly threads: number;
+  readonly concurrentTasksPerWorker: number;
+  readonly minCapacity: number;
+  readonly workerFile: string;
+  readonly spawner: Via;
+  readonly onError: (error: unknown) => void;
+}
+
+/** Runs per thread unless more are needed to reach `minCapacity`. */
+export const DEFAULT_TASKS_PER_WORKER = 32;
+
+/** Fills the documented defaults and throws an `INVALID_REQUEST` MxxError naming a bad option. */
+export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptions {
+  const threads = options.threads ?? os.availableParallelism();
+  assertWhole('threads', threads, 1);
+  const minCapacity = options.minCapacity ?? 0;
+  assertWhole('minCapacity', minCapacity, 0);
+  const concurrentTasksPerWorker = options.concurrentTasksPerWorker ?? Math.max(DEFAULT_TASKS_PER_WORKER, Math.ceil(minCapacity / threads));
+  assertWhole('concurrentTasksPerWorker', concurrentTasksPerWorker, 1);
+  const spawner = options.spawner ?? 'spawner';
+  if (spawner !== 'thread' && spawner !== 'spawner') invalid(`spawner must be 'thread' or 'spawner', got ${show(spawner)}`);
+  const workerFile = options.workerFile ?? defaultWorkerFile();
+  if (typeof workerFile !== 'string' || workerFile === '') invalid(`workerFile must be a path, got ${show(workerFile)}`);
+  const onError = options.onError ?? (() => {});
+  if (typeof onError !== 'function') invalid(`onError must be a function, got ${show(onError)}`);
+  return { threads, concurrentTasksPerWorker, minCapacity, workerFile, spawner, onError };
+}
+
+function assertWhole(name: string, value: unknown, min: number): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) invalid(`${name} must be a whole number ≥ ${min}, got ${show(value)}`);
+}
+
+function invalid(message: string): never {
+  throw new MxxError('INVALID_REQUEST', `execution pool: ${message}`);
+}
+
+function show(value: unknown): string {
+  return typeof value === 'number' ? String(value) : typeof value === 'function' ? 'a function' : (JSON.stringify(value) ?? String(value));
+}
+
+/**
+ * The compiled task module of this package: `<package>/dist/workers/run.js`, found from the
+ * package's root (the nearest folder up with a package.json). One rule for the compiled server
+ * (this file is `dist/src/pool.js`, the worker its sibling `dist/workers/run.js`) and for code
+ * loaded from source, whose threads need the compiled worker as well.
+ */
+function defaultWorkerFile(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return join(dir, 'dist', 'workers', 'run.js');
 }
 
 export interface RunHandle {
@@ -47,7 +111,7 @@ export interface RunHandle {
 }
 
 export interface ExecutionPool {
-  run(request: Omit<RunRequest, 'port' | 'v'>, onEvent: (event: RunEvent) => void): RunHandle;
+  run(request: RunSpec, onEvent: (event: RunEvent) => void): RunHandle;
   /**
    * Destroys the threads. Stop runs first for a graceful end: runs still in flight are killed
    * (SIGKILL to their groups) and resolve `failed`. Resolves once every run has settled.
@@ -58,28 +122,27 @@ export interface ExecutionPool {
 
 /** If the worker has not ended a stopped run well after its grace, the pool SIGKILLs the group. */
 const STOP_BACKSTOP_MS = 5_000;
-/** How long a crashed run's killed group may take to disappear before we report anyway. */
-const CRASH_KILL_WAIT_MS = 5_000;
 
-export function createPool(options: PoolOptions = {}): ExecutionPool {
-  const threads = options.threads ?? os.availableParallelism();
-  const via = options.spawner ?? 'spawner';
+/** Starts the threads (and, with `spawner: 'spawner'`, their spawner processes) at once. */
+export function createPool(partial: PoolOptions = {}): ExecutionPool {
+  const options = resolvePoolOptions(partial);
+  const { threads } = options;
   const piscina = new Piscina({
-    filename: options.workerFile ?? defaultWorkerFile(),
+    filename: options.workerFile,
     minThreads: threads,
     maxThreads: threads,
-    concurrentTasksPerWorker: options.concurrentTasksPerWorker ?? 32,
+    concurrentTasksPerWorker: options.concurrentTasksPerWorker,
     // 'sync' parks idle threads and freezes a run's pending timers until the next task arrives.
     atomics: 'disabled',
     idleTimeout: 24 * 60 * 60 * 1000,
-    workerData: { via } satisfies RunWorkerData,
+    workerData: { via: options.spawner } satisfies RunWorkerData,
   });
   // An unhandled 'error' event would throw in the supervisor's thread.
-  piscina.on('error', (error: unknown) => options.onError?.(error));
+  piscina.on('error', (error: unknown) => options.onError(error));
   const inFlight = new Set<Promise<RunResult>>();
   let closing: Promise<void> | null = null;
 
-  function run(request: Omit<RunRequest, 'port' | 'v'>, onEvent: (event: RunEvent) => void): RunHandle {
+  function run(request: RunSpec, onEvent: (event: RunEvent) => void): RunHandle {
     if (closing !== null) throw new Error('the execution pool is closed');
     const { port1, port2 } = new MessageChannel();
     let pid: number | null = null;
@@ -94,7 +157,7 @@ export function createPool(options: PoolOptions = {}): ExecutionPool {
       try {
         onEvent(event);
       } catch (error) {
-        options.onError?.(error);
+        options.onError(error);
       }
     };
     // Events posted just before the task resolved may still sit in the port: hand them over first.
@@ -103,7 +166,7 @@ export function createPool(options: PoolOptions = {}): ExecutionPool {
     };
     port1.on('message', deliver);
 
-    const task = piscina.run({ ...request, via: request.via ?? via, v: PROTOCOL_VERSION, port: port2 } satisfies RunRequest, { transferList: [port2] }) as Promise<RunResult>;
+    const task = piscina.run({ ...request, v: PROTOCOL_VERSION, port: port2 } satisfies RunRequest, { transferList: [port2] }) as Promise<RunResult>;
     const result = (async (): Promise<RunResult> => {
       try {
         const outcome = await task;
@@ -112,7 +175,7 @@ export function createPool(options: PoolOptions = {}): ExecutionPool {
       } catch (error) {
         drain();
         const why = closing !== null ? 'the execution pool was closed during the run' : `worker crashed: ${errorMessage(error)}`;
-        return await recoverCrashedRun(request, { pid, startedAt, bytes }, why);
+        return await recoverLostRun(request, { pid, startedAt, bytes }, why);
       } finally {
         settled = true;
         clearTimeout(backstop);
@@ -129,7 +192,7 @@ export function createPool(options: PoolOptions = {}): ExecutionPool {
         if (settled || backstop !== undefined) return;
         port1.postMessage({ type: 'stop', reason } satisfies RunControl);
         backstop = setTimeout(() => {
-          if (!settled && pid !== null) killGroup(pid);
+          if (!settled && pid !== null) signalGroup(pid, 'SIGKILL');
         }, request.graceMs + STOP_BACKSTOP_MS);
         backstop.unref();
       },
@@ -145,53 +208,6 @@ export function createPool(options: PoolOptions = {}): ExecutionPool {
   }
 
   return { run, close, threads };
-}
-
-/**
- * From source (vitest), `import.meta.url` is `src/pool.ts` and threads cannot load TypeScript:
- * use the build in `dist/`. Compiled, this file is `dist/src/pool.js`, next to `dist/workers/`.
- */
-function defaultWorkerFile(): string {
-  const here = import.meta.url;
-  return fileURLToPath(here.endsWith('.ts') ? new URL('../dist/workers/run.js', here) : new URL('../workers/run.js', here));
-}
-
-/** The thread that supervised the run is gone: end what it started and report the run failed. */
-async function recoverCrashedRun(
-  request: Omit<RunRequest, 'port' | 'v'>,
-  known: { pid: number | null; startedAt: number | null; bytes: number },
-  error: string,
-): Promise<RunResult> {
-  const { pid } = known;
-  if (pid !== null) {
-    killGroup(pid);
-    const giveUpAt = Date.now() + CRASH_KILL_WAIT_MS;
-    while (Date.now() < giveUpAt && (await isGroupAlive(pid))) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-  if (pid !== null && request.kill !== undefined) await endNamedProcesses(request.kill, 0);
-  // Daemons that left the group still carry the run's id.
-  if (request.sweep !== false) await endRunProcesses(request.env.MXX_RUN_ID ?? request.runId);
-  return {
-    runId: request.runId,
-    status: 'failed',
-    exitCode: null,
-    signal: pid === null ? null : 'SIGKILL',
-    pid,
-    startedAt: known.startedAt,
-    endedAt: Date.now(),
-    error,
-    tail: '',
-    outputBytes: known.bytes,
-    truncated: false,
-  };
-}
-
-function killGroup(pid: number): void {
-  try {
-    process.kill(process.platform === 'win32' ? pid : -pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
 }
 
 function errorMessage(error: unknown): string {

@@ -45,13 +45,22 @@ export async function isGroupAlive(pgid: number): Promise<boolean> {
   return (await scanProcessGroups()).has(pgid);
 }
 
-function isPidAlive(pid: number): boolean {
+/**
+ * What signal 0 says of `pid`: a process we may signal, one that exists but is not ours to
+ * signal (EPERM: another user's), or none. A zombie still counts as a process here.
+ */
+export function probePid(pid: number): 'ours' | 'foreign' | 'gone' {
   try {
     process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
+    return 'ours';
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM' ? 'foreign' : 'gone';
   }
+}
+
+/** Whether `pid` is a process we can still signal (one we may not signal, we cannot end either). */
+export function isPidAlive(pid: number): boolean {
+  return probePid(pid) === 'ours';
 }
 
 /**
@@ -72,6 +81,14 @@ export async function endGroup(pgid: number, graceMs: number, termSentAt?: numbe
     if (!(await isGroupAlive(pgid))) return;
     await delay(Math.min(POLL_MS, Math.max(0, killAt - performance.now())));
   }
+  await killGroup(pgid);
+}
+
+/**
+ * SIGKILL to the group at once, no grace (its supervisor died, or the grace is over). Resolves
+ * once the group has no live member, or after a few seconds if the kernel is slow to let go.
+ */
+export async function killGroup(pgid: number): Promise<void> {
   if (!signalGroup(pgid, 'SIGKILL')) return;
   const giveUpAt = performance.now() + AFTER_KILL_WAIT_MS;
   while (performance.now() < giveUpAt && (await isGroupAlive(pgid))) await delay(POLL_MS);

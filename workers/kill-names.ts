@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { POLL_MS } from './kill-group.js';
+import { isPidAlive, POLL_MS } from './kill-group.js';
 
 const isWindows = process.platform === 'win32';
 const isLinux = process.platform === 'linux';
@@ -92,15 +92,6 @@ async function isLinuxPidAlive(pid: number): Promise<boolean> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
   const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
   return state !== '' && state !== 'Z' && state !== 'X';
-}
-
-function isPidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Runs a helper and resolves with its stdout; a failure (no match, no such tool) is empty output. */

@@ -6,6 +6,19 @@ import type { MessagePort } from 'node:worker_threads';
 
 export const PROTOCOL_VERSION = 1;
 
+/**
+ * Who forks a run's command: the worker thread itself, or the thread's spawner process (a small
+ * helper whose fork stays cheap however big the server grows, and which ends its runs if the
+ * server dies). The pool decides, once for all its threads (`PoolOptions.spawner`).
+ */
+export type Via = 'thread' | 'spawner';
+
+/** What the pool tells each thread when it starts it (piscina's `workerData`). */
+export interface RunWorkerData {
+  /** How this thread forks every run it is given; with 'spawner' it starts its spawner at once. */
+  via: Via;
+}
+
 /** What the supervisor asks a worker to run. */
 export interface RunRequest {
   v: typeof PROTOCOL_VERSION;
@@ -36,12 +49,6 @@ export interface RunRequest {
   logCapBytes: number;
   /** How many bytes of the output's end to keep for the run record. */
   tailBytes: number;
-  /**
-   * Who forks the command: this worker thread, or the thread's spawner process (a small helper
-   * whose fork stays cheap however big the server grows, and which ends its runs if the server
-   * dies). @default 'thread'
-   */
-  via?: 'thread' | 'spawner';
   /**
    * At the run's end, also end the processes that left its group but still carry its MXX_RUN_ID
    * (daemons, `setsid`, double forks; Linux /proc). Off only to measure what it costs.

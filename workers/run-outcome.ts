@@ -56,6 +56,31 @@ export function notStarted(runId: string, cause: EndCause | null, error?: string
   };
 }
 
+/** What is known of a run whose supervisor (its worker thread or its spawner process) died. */
+export interface LostRun {
+  pid: number | null;
+  startedAt: number | null;
+  /** Output bytes reported so far. */
+  bytes: number;
+}
+
+/** The result of a lost run: failed, and SIGKILLed if it had started (its group was killed). */
+export function lostResult(runId: string, known: LostRun, error: string): RunResult {
+  return {
+    runId,
+    status: 'failed',
+    exitCode: null,
+    signal: known.pid === null ? null : 'SIGKILL',
+    pid: known.pid,
+    startedAt: known.startedAt,
+    endedAt: Date.now(),
+    error,
+    tail: '',
+    outputBytes: known.bytes,
+    truncated: false,
+  };
+}
+
 export function describeSpawnError(cmd: string | string[], error: unknown): string {
   const program = typeof cmd === 'string' ? '/bin/sh' : (cmd[0] ?? '');
   const code = (error as NodeJS.ErrnoException | undefined)?.code;

@@ -4,20 +4,22 @@
  * AbortSignal: aborting would terminate the thread and orphan the run's process group.
  */
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-import { PROTOCOL_VERSION, type RunControl, type RunRequest, type RunResult } from './protocol.js';
+import { PROTOCOL_VERSION, type RunControl, type RunRequest, type RunResult, type RunWorkerData, type Via } from './protocol.js';
 import { notStarted } from './run-outcome.js';
 import { startRun, type RunningProcess } from './spawn-run.js';
 import { prestartSpawner, startRunInSpawner } from './spawner-client.js';
 
 export { startRun, OUTPUT_EVENT_INTERVAL_MS, type RunSpec, type RunningProcess } from './spawn-run.js';
 
-/** What the pool tells each thread when it starts it (piscina's `workerData`). */
-export interface RunWorkerData {
-  /** The pool's default way of forking; with 'spawner', the thread starts its spawner at once. */
-  via?: RunRequest['via'];
-}
+/**
+ * The pool says how this thread forks (`RunWorkerData`). A host that says nothing (the bench's
+ * tinypool, a unit test calling `run` on the main thread) gets forks from the calling thread,
+ * which need no helper process.
+ */
+const via: Via = (workerData as Partial<RunWorkerData> | null | undefined)?.via === 'spawner' ? 'spawner' : 'thread';
+const start = via === 'spawner' ? startRunInSpawner : startRun;
 
-if ((workerData as RunWorkerData | null | undefined)?.via === 'spawner') prestartSpawner();
+if (via === 'spawner') prestartSpawner();
 
 export default async function run(request: RunRequest): Promise<RunResult> {
   const { port, v, ...spec } = request;
@@ -25,7 +27,6 @@ export default async function run(request: RunRequest): Promise<RunResult> {
     if (v !== PROTOCOL_VERSION) {
       return notStarted(spec.runId, null, `protocol version ${String(v)} is not spoken by this worker (${PROTOCOL_VERSION})`);
     }
-    const start = spec.via === 'spawner' ? startRunInSpawner : startRun;
     const running = start(spec, (event) => port.postMessage(event));
     // A stop sent before this task left piscina's queue is already waiting: take it before the
     // spawn (startRun spawns only after its first await; a spawner gets the run and the stop in

@@ -1,20 +1,20 @@
 /**
- * The worker thread's side of the spawner: one spawner process per thread, started on the first
- * run that asks for it and again after it dies. A run handed to it looks to `run.ts` like one
- * started with `startRun` (same events, same result, same stop).
+ * The worker thread's side of the spawner: one spawner process per thread, started with the
+ * thread (when the pool forks from spawners) and again for the next run after it died. A run
+ * handed to it looks to `run.ts` like one started with `startRun` (same events, same result,
+ * same stop).
  *
- * If the spawner dies under a run, the thread SIGKILLs the run's process group itself (it knows
- * the pid from `started`) and reports the run `failed`, as the pool does for a dead thread.
+ * If the spawner dies under a run, the thread ends what the run started itself (workers/lost-run.ts:
+ * it knows the pid from `started`) and reports the run `failed`, as the pool does for a dead thread.
  */
 import { spawn } from 'node:child_process';
 import { appendFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { endGroup, signalGroup } from './kill-group.js';
-import { endNamedProcesses } from './kill-names.js';
+import { recoverLostRun } from './lost-run.js';
 import { LOG_FILE_MODE } from './log-sink.js';
 import type { RunEvent, RunResult } from './protocol.js';
-import { endRunProcesses, RUN_ID_VARIABLE } from './run-sweep.js';
+import { lostResult } from './run-outcome.js';
 import type { RunningProcess, RunSpec } from './spawn-run.js';
 import { createLineReader, createLineWriter, type SpawnerReply, type SpawnerRequest } from './spawner-wire.js';
 
@@ -59,7 +59,7 @@ export function startRunInSpawner(spec: RunSpec, emit: (event: RunEvent) => void
     if (current?.exited()) current = null;
     spawner = current ??= createSpawner();
   } catch (error) {
-    resolve(failed({ spec, emit, resolve, pid: null, startedAt: null, bytes: 0 }, `cannot start the spawner process: ${String(error)}`));
+    resolve(lostResult(spec.runId, { pid: null, startedAt: null, bytes: 0 }, `cannot start the spawner process: ${String(error)}`));
     return { result, stop: () => {} };
   }
   const run: PendingRun = { spec, emit, resolve, pid: null, startedAt: null, bytes: 0 };
@@ -152,37 +152,17 @@ function deliver(run: PendingRun | undefined, event: RunEvent): void {
   run.emit(event);
 }
 
-/** The spawner is gone: end what it started for this run and report the run failed. */
+/** The spawner is gone: end what it started for this run, say so in its log, report it failed. */
 async function recover(run: PendingRun, error: string): Promise<RunResult> {
-  const { pid, spec } = run;
-  if (pid !== null) {
-    signalGroup(pid, 'SIGKILL');
-    await endGroup(pid, 0, Date.now());
-    if (spec.kill !== undefined && spec.kill.length > 0) await endNamedProcesses(spec.kill, 0);
-    if (spec.sweep !== false) await endRunProcesses(spec.env[RUN_ID_VARIABLE] ?? spec.runId);
-  }
-  await appendFile(spec.logPath, `\n[mxx] ${error}\n`, { mode: LOG_FILE_MODE }).catch(() => {});
-  return failed(run, error);
+  const result = await recoverLostRun(run.spec, run, error);
+  await appendFile(run.spec.logPath, `\n[mxx] ${error}\n`, { mode: LOG_FILE_MODE }).catch(() => {});
+  return result;
 }
 
-function failed(run: PendingRun, error: string): RunResult {
-  return {
-    runId: run.spec.runId,
-    status: 'failed',
-    exitCode: null,
-    signal: run.pid === null ? null : 'SIGKILL',
-    pid: run.pid,
-    startedAt: run.startedAt,
-    endedAt: Date.now(),
-    error,
-    tail: '',
-    outputBytes: run.bytes,
-    truncated: false,
-  };
-}
-
-/** Compiled, this file sits next to `spawner.js`; from source (vitest), use the build in dist/. */
+/**
+ * The spawner's module, next to this one. This code runs only in a worker thread, and a thread
+ * loads the compiled workers (`dist/workers/`), so the sibling is always the compiled spawner.
+ */
 function spawnerFile(): string {
-  const here = import.meta.url;
-  return fileURLToPath(here.endsWith('.ts') ? new URL('../dist/workers/spawner.js', here) : new URL('./spawner.js', here));
+  return fileURLToPath(new URL('./spawner.js', import.meta.url));
 }

@@ -13,9 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { Tinypool } from 'tinypool';
-import { createPool, type ExecutionPool, type PoolOptions } from '../../src/pool.js';
+import { createPool, type ExecutionPool } from '../../src/pool.js';
 import { startRun } from '../../workers/spawn-run.js';
-import { PROTOCOL_VERSION, type RunEvent, type RunRequest, type RunResult } from '../../workers/protocol.js';
+import { PROTOCOL_VERSION, type RunEvent, type RunRequest, type RunResult, type RunWorkerData } from '../../workers/protocol.js';
 import { agentInput, agentOutput } from '../lib/procs.js';
 import { summarize, type Summary } from '../lib/stats.js';
 
@@ -120,14 +120,13 @@ function create(mode: DispatchMode): Dispatch {
       };
     case 'piscina-thread':
     case 'piscina-spawner': {
-      const via = mode === 'piscina-thread' ? 'thread' : 'spawner';
-      // `spawner` is new in PoolOptions; an older pool ignores it (and always forks from the thread).
-      const pool = createPool({ threads, workerFile, ...({ spawner: via } as unknown as PoolOptions) });
+      const pool = createPool({ threads, workerFile, spawner: mode === 'piscina-thread' ? 'thread' : 'spawner' });
       closers.push(() => pool.close());
       return viaExecutionPool(pool);
     }
     case 'tinypool-thread': {
-      const pool = new Tinypool({ filename: workerFile, minThreads: threads, maxThreads: threads, concurrentTasksPerWorker: 32, useAtomics: false });
+      const workerData: RunWorkerData = { via: 'thread' };
+      const pool = new Tinypool({ filename: workerFile, minThreads: threads, maxThreads: threads, concurrentTasksPerWorker: 32, useAtomics: false, workerData });
       closers.push(() => pool.destroy());
       return viaTinypool(pool);
     }
