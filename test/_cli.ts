@@ -146,16 +146,5 @@ export async function api<T = unknown>(url: string, path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-/** Polls `check` until it returns a value other than undefined. */
-export async function waitFor<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 // eslint-disable-next-line no-control-regex
 export const ANSI = /\u001b\[/;

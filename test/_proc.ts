@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { setTimeout as delay } from 'node:timers/promises';
+import { waitFor } from './_server.js';
 
 interface ProcessInfo {
   pid: number;
@@ -60,22 +60,21 @@ export function processesNamed(name: string): number[] {
     .map((info) => info.pid);
 }
 
-/** Polls until `check` holds; false if it still does not after `timeoutMs`. */
-export async function waitFor(check: () => boolean, timeoutMs = 3_000, everyMs = 25): Promise<boolean> {
-  const giveUpAt = Date.now() + timeoutMs;
-  for (;;) {
-    if (check()) return true;
-    if (Date.now() >= giveUpAt) return false;
-    await delay(everyMs);
-  }
-}
-
+/** Whether the group has no live member within `timeoutMs` (false if it still has: for clean-ups that report). */
 export function waitGroupGone(pgid: number, timeoutMs = 3_000): Promise<boolean> {
-  return waitFor(() => groupMembers(pgid).length === 0, timeoutMs);
+  return gone(() => groupMembers(pgid).length === 0, timeoutMs, `process group ${pgid} to be gone`);
 }
 
+/** Whether the process is gone within `timeoutMs`. */
 export function waitPidGone(pid: number, timeoutMs = 3_000): Promise<boolean> {
-  return waitFor(() => !isPidAlive(pid), timeoutMs);
+  return gone(() => !isPidAlive(pid), timeoutMs, `pid ${pid} to be gone`);
+}
+
+function gone(check: () => boolean, timeoutMs: number, what: string): Promise<boolean> {
+  return waitFor(check, timeoutMs, what).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Kills whatever is left of the groups (after a failed assertion), so one test cannot leak into the next. */

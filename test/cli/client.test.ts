@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobListBody, RunsBody } from '../../src/api/types.js';
 import type { RunRecord } from '../../src/records.js';
-import { ANSI, api, createTempHome, liveChildren, runCli, startServerProcess, waitFor, type CliResult, type ServerProcess, type TempHome } from '../_cli.js';
+import { ANSI, api, createTempHome, liveChildren, runCli, startServerProcess, type CliResult, type ServerProcess, type TempHome } from '../_cli.js';
+import { waitFor } from '../_server.js';
 
 const INTERVAL_TOML = `[lifetime]
 lifetime = 60
@@ -36,7 +37,7 @@ async function waitForRun(jobId: string, done = true): Promise<RunRecord> {
     const { runs } = await api<RunsBody>(server.url, `/jobs/${jobId}/runs`);
     const run = runs[0];
     return run && (!done || (run.status !== 'running' && run.status !== 'queued')) ? run : undefined;
-  }, `a finished run of ${jobId}`);
+  }, 15_000, `a finished run of ${jobId}`, 100);
 }
 
 beforeAll(async () => {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunsBody, TriggerBody } from '../../src/api/types.js';
 import type { RunRecord } from '../../src/records.js';
-import { api, createTempHome, liveChildren, runCli, startServerProcess, waitFor, type CliResult, type ServerProcess, type TempHome } from '../_cli.js';
+import { api, createTempHome, liveChildren, runCli, startServerProcess, type CliResult, type ServerProcess, type TempHome } from '../_cli.js';
+import { waitFor } from '../_server.js';
 
 let home: TempHome;
 let server: ServerProcess;
@@ -15,7 +16,7 @@ async function finishedRun(runId: string): Promise<RunRecord> {
   return waitFor(async () => {
     const run = await api<RunRecord>(server.url, `/runs/${runId}`);
     return run.status !== 'running' && run.status !== 'queued' ? run : undefined;
-  }, `run ${runId} to end`);
+  }, 15_000, `run ${runId} to end`, 100);
 }
 
 async function trigger(jobId: string): Promise<RunRecord> {
@@ -113,12 +114,12 @@ describe('mxx health and the jobs folder', () => {
     const missing = await waitFor(async () => {
       const r = await mxx(['health']);
       return /jobs folder:.*was removed.*not seen/.test(r.stdout) ? r : undefined;
-    }, 'health to report the missing folder');
+    }, 15_000, 'health to report the missing folder', 100);
     expect(missing.code).toBe(0);
     await mkdir(jobsDir);
     await waitFor(async () => {
       const r = await mxx(['health']);
       return new RegExp(`jobs folder:\\s+${jobsDir}$`, 'm').test(r.stdout) ? r : undefined;
-    }, 'health to report the folder watched again');
+    }, 15_000, 'health to report the folder watched again', 100);
   });
 });

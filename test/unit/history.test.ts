@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createHistory, type History } from '../../src/history/index.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { toIsoLocal, type RunRecord, type RunStatus } from '../../src/records.js';
-import { waitFor } from '../_proc.js';
+import { waitFor } from '../_server.js';
 
 let dir: string;
 

@@ -4,23 +4,16 @@
  * deep enough to overflow the validator's stack.
  */
 import { describe, expect, it } from 'vitest';
-import { MxxError } from '../../src/errors.js';
 import { parseJobText } from '../../src/job/load-file.js';
 import { parseJobDocument, parseJobRequest } from '../../src/job/parse.js';
 import type { ValidationIssue } from '../../src/job/types.js';
+import { expectMxxError } from '../_server.js';
 
 const ctx = { id: 'daily', source: 'daily.toml' };
 const base = { os: { cmd: 'echo hi' } };
 
 function problems(doc: unknown): ValidationIssue[] {
-  try {
-    parseJobDocument(doc, ctx);
-  } catch (error) {
-    expect(error).toBeInstanceOf(MxxError);
-    expect((error as MxxError).code).toBe('INVALID_JOB');
-    return (error as MxxError).details as ValidationIssue[];
-  }
-  throw new Error('expected INVALID_JOB');
+  return expectMxxError(() => parseJobDocument(doc, ctx), 'INVALID_JOB').details as ValidationIssue[];
 }
 
 /** `{"a": {"a": … 1 …}}`, `levels` objects deep. */
@@ -77,12 +70,8 @@ describe('strings hold no NUL byte', () => {
   });
 
   it('names the whole key in the message line', () => {
-    try {
-      parseJobDocument({ os: { cmd: 'echo a\0b' } }, ctx);
-      throw new Error('expected INVALID_JOB');
-    } catch (error) {
-      expect((error as MxxError).message).toBe('daily.toml: os.cmd must not contain a NUL byte');
-    }
+    const error = expectMxxError(() => parseJobDocument({ os: { cmd: 'echo a\0b' } }, ctx), 'INVALID_JOB');
+    expect(error.message).toBe('daily.toml: os.cmd must not contain a NUL byte');
   });
 });
 
@@ -95,15 +84,9 @@ describe('documents are at most 32 levels deep', () => {
   });
 
   it('refuses it in an API body as INVALID_JOB too (400)', () => {
-    let error: unknown;
-    try {
-      parseJobRequest({ job_id: 'deep', config: { os: { cmd: 'x' }, lifetime: nested(50_000) } });
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(MxxError);
-    expect((error as MxxError).status).toBe(400);
-    expect((error as MxxError).message).toMatch(/^request: lifetime\.a\.a\.a is nested too deep: a job document may be at most 32 levels deep$/);
+    const error = expectMxxError(() => parseJobRequest({ job_id: 'deep', config: { os: { cmd: 'x' }, lifetime: nested(50_000) } }), 'INVALID_JOB');
+    expect(error.status).toBe(400);
+    expect(error.message).toMatch(/^request: lifetime\.a\.a\.a is nested too deep: a job document may be at most 32 levels deep$/);
   });
 
   it('refuses a deep JSON job file', () => {

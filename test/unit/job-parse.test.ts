@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MxxError } from '../../src/errors.js';
 import { parseJobDocument } from '../../src/job/parse.js';
 import type { ValidationIssue } from '../../src/job/types.js';
+import { expectMxxError } from '../_server.js';
 
 const ctx = { id: 'daily', source: 'daily.toml' };
 const base = { os: { cmd: 'echo hi' } };
@@ -12,15 +12,8 @@ function parse(doc: unknown) {
 
 /** The thrown INVALID_JOB error (fails the test if parsing succeeds). */
 function problems(doc: unknown, context = ctx): { message: string; details: ValidationIssue[] } {
-  try {
-    parseJobDocument(doc, context);
-  } catch (error) {
-    expect(error).toBeInstanceOf(MxxError);
-    const e = error as MxxError;
-    expect(e.code).toBe('INVALID_JOB');
-    return { message: e.message, details: e.details as ValidationIssue[] };
-  }
-  throw new Error('expected INVALID_JOB');
+  const e = expectMxxError(() => parseJobDocument(doc, context), 'INVALID_JOB');
+  return { message: e.message, details: e.details as ValidationIssue[] };
 }
 
 describe('parseJobDocument: whole document', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MxxError } from '../../src/errors.js';
 import { parseJobDocument } from '../../src/job/parse.js';
 import type { ScheduleSpec, ValidationIssue } from '../../src/job/types.js';
+import { expectMxxError } from '../_server.js';
 
 const source = 'daily.toml';
 
@@ -10,13 +10,7 @@ function spec(schedule: Record<string, unknown>): ScheduleSpec | undefined {
 }
 
 function issues(schedule: unknown): ValidationIssue[] {
-  try {
-    parseJobDocument({ os: { cmd: 'x' }, schedule }, { id: 'daily', source });
-  } catch (error) {
-    expect((error as MxxError).code).toBe('INVALID_JOB');
-    return (error as MxxError).details as ValidationIssue[];
-  }
-  throw new Error('expected INVALID_JOB');
+  return expectMxxError(() => parseJobDocument({ os: { cmd: 'x' }, schedule }, { id: 'daily', source }), 'INVALID_JOB').details as ValidationIssue[];
 }
 
 describe('schedule: trigger', () => {

@@ -5,10 +5,10 @@
  * stays a valid file.
  */
 import { describe, expect, it } from 'vitest';
-import { MxxError } from '../../src/errors.js';
 import { parseJobDocument, parseJobRequest } from '../../src/job/parse.js';
 import { createSchedule } from '../../src/job/schedule.js';
 import type { ValidationIssue } from '../../src/job/types.js';
+import { expectMxxError } from '../_server.js';
 
 const NOW = Date.parse('2026-06-15T12:00:00Z');
 
@@ -17,13 +17,7 @@ function parse(schedule: Record<string, unknown>, extra: Record<string, unknown>
 }
 
 function issues(schedule: Record<string, unknown>, extra: Record<string, unknown> = {}, now?: number): ValidationIssue[] {
-  try {
-    parse(schedule, extra, now);
-  } catch (error) {
-    expect((error as MxxError).code).toBe('INVALID_JOB');
-    return (error as MxxError).details as ValidationIssue[];
-  }
-  throw new Error('expected INVALID_JOB');
+  return expectMxxError(() => parse(schedule, extra, now), 'INVALID_JOB').details as ValidationIssue[];
 }
 
 describe('cron field steps', () => {
@@ -138,14 +132,8 @@ describe('with now (the API) a schedule whose fires have all passed is refused',
 
   it('the API request parser passes the current time itself', () => {
     const body = { job_id: 'once', config: { os: { cmd: 'x' } }, schedule: { trigger: 'date', run_date: '2020-01-01T00:00:00Z' } };
-    let error: unknown;
-    try {
-      parseJobRequest(body);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(MxxError);
-    expect((error as MxxError).message).toMatch(/^request: schedule\.run_date is in the past \(2020-01-01T00:00:00Z\)/);
+    const error = expectMxxError(() => parseJobRequest(body), 'INVALID_JOB');
+    expect(error.message).toMatch(/^request: schedule\.run_date is in the past \(2020-01-01T00:00:00Z\)/);
     expect(parseJobRequest({ ...body, schedule: { run_date: '2020-01-01T00:00:00Z' } }, { now: Date.parse('2020-01-01T00:00:30Z') }).definition.schedule).toMatchObject({
       trigger: 'date',
     });

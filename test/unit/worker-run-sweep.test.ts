@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { endRunProcesses, findRunProcesses, runIdOf } from '../../workers/run-sweep.js';
-import { isPidAlive, runCarriers, waitFor } from '../_proc.js';
+import { isPidAlive, runCarriers } from '../_proc.js';
+import { waitFor } from '../_server.js';
 
 const linux = process.platform === 'linux';
 const started: number[] = [];
