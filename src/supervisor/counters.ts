@@ -1,6 +1,6 @@
 /**
  * execution_count and last_triggered change on every run. They live on the job's entry at once
- * (the API reads them there) and reach the registry file at most once a second, so a busy
+ * (the supervisor answers from there) and reach the registry file at most once a second, so a busy
  * scheduler does not rewrite a large registry for every run.
  */
 import type { Registry } from '../registry/index.js';

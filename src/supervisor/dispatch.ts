@@ -155,7 +155,8 @@ export class Dispatcher {
   private ended(run: ActiveRun, result: RunResult): void {
     this.inPool--;
     this.options.onEnded(run, result);
-    // Never start the next spawn from inside the exit path (STACK.md: stalls the worker's timers).
+    // Never start the next spawn from inside the exit path: spawning from a child's exit handler with
+    // four or more children in flight stalled that thread's timers for seconds.
     setImmediate(() => this.pump());
   }
 

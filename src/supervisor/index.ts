@@ -313,8 +313,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   // ── runs ─────────────────────────────────────────────────────────────────
 
   /**
-   * Applies the job's overlap policy to one fire as if its timer or a retry had fired it (tests
-   * use it; the timers and triggers inside go to the run engine directly).
+   * Applies the job's overlap policy to one fire of `request`'s kind, as its timer or a retry
+   * would (for tests and tools; the supervisor's own timers hand fires to the run engine).
    */
   fire(id: string, request: FireRequest): FireResult {
     const outcome = this.engine.fire(this.getJob(id), request);

@@ -42,8 +42,6 @@ const RETRYABLE = new Set(['failed', 'timed_out']);
 /** Doubling retry delays stop growing at one year. */
 const MAX_RETRY_DELAY_MS = 365 * 24 * 3600 * 1000;
 
-export { newRecord } from './run-record.js';
-
 export class RunEngine {
   /** Runs accepted and not yet ended (in the gate, in the pool, or queued behind a run). */
   readonly runs = new Map<string, ActiveRun>();
