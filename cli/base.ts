@@ -1,4 +1,7 @@
-/** Command bases: exit-code mapping for every command, plus --server/--json and the API client for client commands. */
+/**
+ * Command bases: BaseCommand for every command (errors → stderr and the exit code), ClientCommand
+ * for the commands that talk to a server (adds --server, --json and the API client).
+ */
 import { Command, Option, UsageError } from 'clipanion';
 import { MxxError } from '../src/errors.js';
 import { withCliWords } from './api-words.js';
@@ -12,7 +15,7 @@ export const EXIT_USAGE = 2;
  * clipanion exits 0 once `catch()` resolves, so `execute()` never throws: it runs `run()` and turns
  * errors into `Error: <message>` + hint on stderr and the exit code from the error table.
  */
-export abstract class MxxCommand extends Command {
+export abstract class BaseCommand extends Command {
   abstract run(): Promise<number | void>;
 
   override async execute(): Promise<number> {
@@ -57,7 +60,7 @@ export abstract class MxxCommand extends Command {
 }
 
 /** A command that talks to a running server. */
-export abstract class BaseCommand extends MxxCommand {
+export abstract class ClientCommand extends BaseCommand {
   server = Option.String('--server', {
     description: `Server URL (default: MXX_SERVER_URL or ${DEFAULT_SERVER_URL})`,
   });

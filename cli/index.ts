@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Builtins, Cli, Command, type BaseContext, type CommandClass } from 'clipanion';
 import { hoistGlobalOptions, useColors } from './argv.js';
-import { EXIT_USAGE, MxxCommand } from './base.js';
+import { EXIT_USAGE, BaseCommand } from './base.js';
 import CancelCommand from './commands/cancel.js';
 import HealthCommand from './commands/health.js';
 import InfoCommand from './commands/info.js';
@@ -48,7 +48,7 @@ class ServerDefaultCommand extends ServerCommand {
 }
 
 /** Bare `mxx` / `mxx-client`: print the command list. */
-class UsageCommand extends MxxCommand {
+class UsageCommand extends BaseCommand {
   static override paths = [Command.Default];
   async run(): Promise<number> {
     this.context.stdout.write(this.cli.usage(null));

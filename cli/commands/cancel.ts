@@ -1,11 +1,11 @@
 import { Option } from 'clipanion';
 import type { ActionBody } from '../../src/api/types.js';
-import { BaseCommand } from '../base.js';
+import { ClientCommand } from '../base.js';
 import { seg } from '../client.js';
 
-export default class CancelCommand extends BaseCommand {
+export default class CancelCommand extends ClientCommand {
   static override paths = [['cancel']];
-  static override usage = BaseCommand.Usage({
+  static override usage = ClientCommand.Usage({
     category: 'Jobs',
     description: "Cancel a job's schedule",
     details:

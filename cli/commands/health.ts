@@ -1,13 +1,13 @@
 import { basename } from 'node:path';
 import type { HealthBody } from '../../src/api/types.js';
 import type { JobsFolderState } from '../../src/watcher.js';
-import { BaseCommand } from '../base.js';
+import { ClientCommand } from '../base.js';
 import { renderFields } from '../format/table.js';
 import { formatSpan } from '../format/time.js';
 
-export default class HealthCommand extends BaseCommand {
+export default class HealthCommand extends ClientCommand {
   static override paths = [['health']];
-  static override usage = BaseCommand.Usage({
+  static override usage = ClientCommand.Usage({
     category: 'Server',
     description: 'Check that the server is up',
     details: 'Asks the server for its health: version, uptime, number of jobs and running runs, and job files that failed to load. Exits 3 when the server cannot be reached.',

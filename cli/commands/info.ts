@@ -1,14 +1,14 @@
 import { Option } from 'clipanion';
 import type { RegistryEntryBody } from '../../src/api/types.js';
-import { BaseCommand } from '../base.js';
+import { ClientCommand } from '../base.js';
 import { seg } from '../client.js';
 import { describeSchedule } from '../format/schedule.js';
 import { renderFields } from '../format/table.js';
 import { formatAbsolute } from '../format/time.js';
 
-export default class InfoCommand extends BaseCommand {
+export default class InfoCommand extends ClientCommand {
   static override paths = [['info']];
-  static override usage = BaseCommand.Usage({
+  static override usage = ClientCommand.Usage({
     category: 'Registry',
     description: "Show a job's registry entry",
     details: 'Shows the stored definition (config and schedule as written), where it comes from and its load error, if any.',

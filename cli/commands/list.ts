@@ -1,15 +1,15 @@
 import { Option } from 'clipanion';
 import * as t from 'typanion';
 import type { JobListBody } from '../../src/api/types.js';
-import { BaseCommand } from '../base.js';
+import { ClientCommand } from '../base.js';
 import { colorStatus } from '../format/color.js';
 import { describeSchedule } from '../format/schedule.js';
 import { renderTable } from '../format/table.js';
 import { formatWhen } from '../format/time.js';
 
-export default class ListCommand extends BaseCommand {
+export default class ListCommand extends ClientCommand {
   static override paths = [['list'], ['ls']];
-  static override usage = BaseCommand.Usage({
+  static override usage = ClientCommand.Usage({
     category: 'Jobs',
     description: 'List jobs with their schedule, next run and last status',
     details:

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Option } from 'clipanion';
 import type { RunsBody } from '../../src/api/types.js';
 import { MxxError } from '../../src/errors.js';
-import { BaseCommand } from '../base.js';
+import { ClientCommand } from '../base.js';
 import { seg } from '../client.js';
 
 /** The API's answer header saying where a log came from: `file`, or `tail` (the run record's output tail). */
@@ -12,9 +12,9 @@ function formatSize(bytes: number): string {
   return bytes < 1024 ? `${bytes} bytes` : `${Math.round(bytes / 1024)} KB`;
 }
 
-export default class LogsCommand extends BaseCommand {
+export default class LogsCommand extends ClientCommand {
   static override paths = [['logs'], ['log']];
-  static override usage = BaseCommand.Usage({
+  static override usage = ClientCommand.Usage({
     category: 'Runs',
     description: "Print a run's output",
     details:

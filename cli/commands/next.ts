@@ -1,13 +1,13 @@
 import { Option } from 'clipanion';
 import * as t from 'typanion';
 import type { NextBody } from '../../src/api/types.js';
-import { BaseCommand } from '../base.js';
+import { ClientCommand } from '../base.js';
 import { seg } from '../client.js';
 import { formatWhen } from '../format/time.js';
 
-export default class NextCommand extends BaseCommand {
+export default class NextCommand extends ClientCommand {
   static override paths = [['next']];
-  static override usage = BaseCommand.Usage({
+  static override usage = ClientCommand.Usage({
     category: 'Jobs',
     description: 'Show the next fire times of a job',
     details: 'Asks the server when the job fires next (5 times by default). An on-demand or cancelled job has none.',

@@ -4,12 +4,12 @@ import { Option } from 'clipanion';
 import type { RegisterBody } from '../../src/api/types.js';
 import { MxxError } from '../../src/errors.js';
 import { formatOfExtension, JOB_FILE_EXTENSIONS } from '../../src/job/file-format.js';
-import { BaseCommand } from '../base.js';
+import { ClientCommand } from '../base.js';
 import { formatWhen } from '../format/time.js';
 
-export default class RegisterCommand extends BaseCommand {
+export default class RegisterCommand extends ClientCommand {
   static override paths = [['register']];
-  static override usage = BaseCommand.Usage({
+  static override usage = ClientCommand.Usage({
     category: 'Jobs',
     description: 'Register a job from a TOML, YAML or JSON file',
     details:

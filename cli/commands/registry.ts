@@ -1,14 +1,14 @@
 import { Option } from 'clipanion';
 import * as t from 'typanion';
 import type { RegistryListBody } from '../../src/api/types.js';
-import { BaseCommand } from '../base.js';
+import { ClientCommand } from '../base.js';
 import { describeSchedule } from '../format/schedule.js';
 import { renderTable } from '../format/table.js';
 import { formatAbsolute } from '../format/time.js';
 
-export default class RegistryCommand extends BaseCommand {
+export default class RegistryCommand extends ClientCommand {
   static override paths = [['registry']];
-  static override usage = BaseCommand.Usage({
+  static override usage = ClientCommand.Usage({
     category: 'Registry',
     description: 'List registered jobs',
     details: 'Shows every job the server knows, where it comes from (a job file or the API) and how often it ran.',

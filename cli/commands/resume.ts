@@ -1,11 +1,11 @@
 import { Option } from 'clipanion';
 import type { ActionBody } from '../../src/api/types.js';
-import { BaseCommand } from '../base.js';
+import { ClientCommand } from '../base.js';
 import { seg } from '../client.js';
 
-export default class ResumeCommand extends BaseCommand {
+export default class ResumeCommand extends ClientCommand {
   static override paths = [['resume']];
-  static override usage = BaseCommand.Usage({
+  static override usage = ClientCommand.Usage({
     category: 'Jobs',
     description: 'Resume a cancelled schedule',
     details: 'Re-arms the schedule of a job paused with `mxx cancel`; the next fire is computed from now.',

@@ -1,15 +1,15 @@
 import { Option } from 'clipanion';
 import * as t from 'typanion';
 import type { RunsBody } from '../../src/api/types.js';
-import { BaseCommand } from '../base.js';
+import { ClientCommand } from '../base.js';
 import { seg } from '../client.js';
 import { colorStatus } from '../format/color.js';
 import { renderTable } from '../format/table.js';
 import { formatAbsolute, formatDuration } from '../format/time.js';
 
-export default class RunsCommand extends BaseCommand {
+export default class RunsCommand extends ClientCommand {
   static override paths = [['runs']];
-  static override usage = BaseCommand.Usage({
+  static override usage = ClientCommand.Usage({
     category: 'Runs',
     description: "Show a job's run history, newest first",
     details: 'One line per run: id, what started it (schedule, manual, retry), start, duration, outcome and exit code.',

@@ -1,11 +1,11 @@
 import { Option } from 'clipanion';
 import * as t from 'typanion';
 import type { ServerOptions } from '../../src/main.js';
-import { MxxCommand } from '../base.js';
+import { BaseCommand } from '../base.js';
 
-export default class ServerCommand extends MxxCommand {
+export default class ServerCommand extends BaseCommand {
   static override paths = [['server']];
-  static override usage = MxxCommand.Usage({
+  static override usage = BaseCommand.Usage({
     category: 'Server',
     description: 'Start the scheduler server',
     details:

@@ -1,15 +1,15 @@
 import { Option } from 'clipanion';
 import type { JobStatusBody } from '../../src/api/types.js';
-import { BaseCommand } from '../base.js';
+import { ClientCommand } from '../base.js';
 import { seg } from '../client.js';
 import { colorStatus } from '../format/color.js';
 import { describeSchedule } from '../format/schedule.js';
 import { renderFields } from '../format/table.js';
 import { formatDuration, formatWhen } from '../format/time.js';
 
-export default class StatusCommand extends BaseCommand {
+export default class StatusCommand extends ClientCommand {
   static override paths = [['status']];
-  static override usage = BaseCommand.Usage({
+  static override usage = ClientCommand.Usage({
     category: 'Jobs',
     description: "Show one job's status",
     details: 'Shows the last run outcome, the schedule, the next fire and the runs in progress.',

@@ -1,11 +1,11 @@
 import { Option } from 'clipanion';
 import type { ActionBody } from '../../src/api/types.js';
-import { BaseCommand } from '../base.js';
+import { ClientCommand } from '../base.js';
 import { seg } from '../client.js';
 
-export default class StopCommand extends BaseCommand {
+export default class StopCommand extends ClientCommand {
   static override paths = [['stop']];
-  static override usage = BaseCommand.Usage({
+  static override usage = ClientCommand.Usage({
     category: 'Jobs',
     description: "Stop a job's running runs",
     details: 'Sends SIGTERM to the process group of each running run, then SIGKILL after the grace period. The schedule stays armed.',

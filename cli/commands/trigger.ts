@@ -1,11 +1,11 @@
 import { Option } from 'clipanion';
 import type { TriggerBody } from '../../src/api/types.js';
-import { BaseCommand } from '../base.js';
+import { ClientCommand } from '../base.js';
 import { seg } from '../client.js';
 
-export default class TriggerCommand extends BaseCommand {
+export default class TriggerCommand extends ClientCommand {
   static override paths = [['trigger']];
-  static override usage = BaseCommand.Usage({
+  static override usage = ClientCommand.Usage({
     category: 'Jobs',
     description: 'Run a job now',
     details:

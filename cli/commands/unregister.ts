@@ -1,11 +1,11 @@
 import { Option } from 'clipanion';
 import type { ActionBody } from '../../src/api/types.js';
-import { BaseCommand } from '../base.js';
+import { ClientCommand } from '../base.js';
 import { seg } from '../client.js';
 
-export default class UnregisterCommand extends BaseCommand {
+export default class UnregisterCommand extends ClientCommand {
   static override paths = [['unregister']];
-  static override usage = BaseCommand.Usage({
+  static override usage = ClientCommand.Usage({
     category: 'Registry',
     description: 'Remove a job from the registry',
     details: 'Cancels its schedule and forgets it; a run in progress is not stopped. A job that comes from a job file is refused: delete or move the file instead.',

@@ -2,13 +2,13 @@ import { Option } from 'clipanion';
 import type { ValidateBody } from '../../src/api/types.js';
 import { MxxError } from '../../src/errors.js';
 import type { ValidationIssue } from '../../src/job/types.js';
-import { MxxCommand } from '../base.js';
+import { BaseCommand } from '../base.js';
 import { describeSchedule } from '../format/schedule.js';
 import { formatWhen } from '../format/time.js';
 
-export default class ValidateCommand extends MxxCommand {
+export default class ValidateCommand extends BaseCommand {
   static override paths = [['validate']];
-  static override usage = MxxCommand.Usage({
+  static override usage = BaseCommand.Usage({
     category: 'Jobs',
     description: 'Check a job file without a server',
     details:
