@@ -2,7 +2,9 @@
  * Job definitions and their persistence. Reads are served from memory, which holds only changes that
  * are on disk: a change is appended to the journal (fdatasync'd; all changes of a tick share one
  * append), and applied in memory once that append succeeded. registry.json is the compacted truth,
- * rewritten atomically when the journal has grown past twice its size, and on compact().
+ * rewritten atomically when the journal has grown past both `compactMinBytes` and twice its size,
+ * and on compact(). Stored entries are replaced, never changed in place: get() and list() hand out
+ * the stored objects themselves, which callers must not edit (copy, then update()).
  */
 import { dirname } from 'node:path';
 import { writeFileAtomic } from '../atomic-file.js';
@@ -35,9 +37,10 @@ export interface Registry {
    * journal is moved aside with one error line.
    */
   load(): Promise<void>;
+  /** The stored entry (not a copy: read it, do not edit it). */
   get(id: string): RegistryEntry | undefined;
   has(id: string): boolean;
-  /** In insertion order; a replaced entry keeps its place. */
+  /** The stored entries (not copies), in insertion order; a replaced entry keeps its place. */
   list(): RegistryEntry[];
   /**
    * Inserts or replaces. Each change resolves once it is durable and visible to get/list; if it cannot
@@ -51,7 +54,10 @@ export interface Registry {
   delete(id: string): Promise<boolean>;
   /** Resolves once every change made so far is settled; rejects if one of them could not be saved. */
   flush(): Promise<void>;
-  /** Writes registry.json with every change and removes the journal (clean shutdown, tests). */
+  /**
+   * Writes registry.json with every change and removes the journal (clean shutdown, tests). Does
+   * nothing after a failed load(): writing then would replace files that could not be read.
+   */
   compact(): Promise<void>;
   readonly size: number;
   /** Completed fsynced writes (journal appends and compactions) since creation. */
@@ -119,8 +125,9 @@ export function createRegistry(options: RegistryOptions): Registry {
   let bytesWritten = 0;
   let writeErrors = 0;
 
-  // Stored entries are replaced, never changed in place (set copies, update builds a new one), so
-  // each one's JSON is encoded once, for the journal, and reused by every compaction.
+  // Stored entries are replaced, never changed in place (set copies, update builds a new one, and
+  // readers do not edit them), so each one's JSON is encoded once, for the journal, and reused by
+  // every compaction.
   const json = new WeakMap<RegistryEntry, string>();
   function jsonOf(entry: RegistryEntry): string {
     let text = json.get(entry);
