@@ -238,7 +238,6 @@ export function createFakeHistory(): FakeHistory {
     async load() {},
     record(rec) {
       recorded.push({ ...rec });
-      byRun.delete(rec.run_id);
       byRun.set(rec.run_id, { ...rec });
     },
     list: (jobId, limit = Infinity) => runsOf(jobId).reverse().slice(0, limit),
