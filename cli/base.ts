@@ -3,6 +3,7 @@
  * for the commands that talk to a server (adds --server, --json and the API client).
  */
 import { Command, Option, UsageError } from 'clipanion';
+import type { ActionBody } from '../src/api/types.js';
 import { MxxError } from '../src/errors.js';
 import { withCliWords } from './api-words.js';
 import { createClient, DEFAULT_SERVER_URL, type Client } from './client.js';
@@ -82,5 +83,11 @@ export abstract class ClientCommand extends BaseCommand {
     if (!this.json) return false;
     this.out(JSON.stringify(body, null, 2));
     return true;
+  }
+
+  /** The answer of an action on a job (`{job_id, message}`): the body in --json mode, else its message. */
+  protected printAction(body: ActionBody): number {
+    if (!this.printJson(body)) this.out(body.message);
+    return 0;
   }
 }

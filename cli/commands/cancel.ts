@@ -21,8 +21,6 @@ export default class CancelCommand extends ClientCommand {
 
   async run(): Promise<number> {
     const { body } = await this.client.delete<ActionBody>(`/jobs/${seg(this.id)}`, this.terminate ? { terminate: true } : undefined);
-    if (this.printJson(body)) return 0;
-    this.out(body.message);
-    return 0;
+    return this.printAction(body);
   }
 }

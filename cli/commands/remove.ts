@@ -17,8 +17,6 @@ export default class RemoveCommand extends ClientCommand {
 
   async run(): Promise<number> {
     const { body } = await this.client.post<ActionBody>(`/jobs/${seg(this.id)}/remove`);
-    if (this.printJson(body)) return 0;
-    this.out(body.message);
-    return 0;
+    return this.printAction(body);
   }
 }

@@ -16,8 +16,6 @@ export default class ResumeCommand extends ClientCommand {
 
   async run(): Promise<number> {
     const { body } = await this.client.post<ActionBody>(`/jobs/${seg(this.id)}/resume`);
-    if (this.printJson(body)) return 0;
-    this.out(body.message);
-    return 0;
+    return this.printAction(body);
   }
 }

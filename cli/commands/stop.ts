@@ -16,8 +16,6 @@ export default class StopCommand extends ClientCommand {
 
   async run(): Promise<number> {
     const { body } = await this.client.post<ActionBody>(`/jobs/${seg(this.id)}/stop`);
-    if (this.printJson(body)) return 0;
-    this.out(body.message);
-    return 0;
+    return this.printAction(body);
   }
 }

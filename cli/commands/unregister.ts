@@ -16,8 +16,6 @@ export default class UnregisterCommand extends ClientCommand {
 
   async run(): Promise<number> {
     const { body } = await this.client.delete<ActionBody>(`/registry/${seg(this.id)}`);
-    if (this.printJson(body)) return 0;
-    this.out(body.message);
-    return 0;
+    return this.printAction(body);
   }
 }
