@@ -1,10 +1,12 @@
 /**
  * Messages between the supervisor and the run worker. Plain, structured-cloneable objects;
- * `v` is bumped on any incompatible change. Workers import only this file and Node built-ins.
+ * `v` is bumped on any incompatible change (2: how to fork moved from each request to the
+ * thread's `RunWorkerData`). Both sides import this file; workers import nothing outside
+ * `workers/` but Node built-ins.
  */
 import type { MessagePort } from 'node:worker_threads';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /**
  * Who forks a run's command: the worker thread itself, or the thread's spawner process (a small

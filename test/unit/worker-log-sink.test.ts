@@ -1,35 +1,31 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogSink, type LogSink } from '../../workers/log-sink.js';
+import { mountTmpfs, type Tmpfs } from '../_tmpfs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mxx-sink-'));
-const mounts: string[] = [];
-afterAll(() => {
-  for (const mount of mounts) execFileSync('umount', [mount]);
+const mounts: Tmpfs[] = [];
+afterAll(async () => {
+  for (const mount of mounts) await mount.unmount();
   rmSync(dir, { recursive: true, force: true });
 });
 let counter = 0;
 const logPath = (): string => join(dir, `${++counter}.log`);
 
-/** A small real filesystem (tmpfs), or null where mounting is not permitted (not root, no CAP_SYS_ADMIN). */
-function mountTmpfs(options: string): string | null {
-  const mount = join(dir, `mnt-${++counter}`);
-  mkdirSync(mount);
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', mount], { stdio: 'ignore' });
-  } catch {
-    return null;
-  }
+/** A 64 KiB real filesystem (tmpfs), or null where mounting is not permitted (not root, no CAP_SYS_ADMIN). */
+async function smallDisk({ readOnly = false } = {}): Promise<string | null> {
+  const mount = await mountTmpfs(64);
+  if (typeof mount === 'string') return null;
   mounts.push(mount);
-  return mount;
+  if (readOnly) mount.readOnly(true);
+  return mount.dir;
 }
 // One filesystem per test, so a test that fails halfway cannot leave the next one a full disk.
-const full = mountTmpfs('size=64k');
-const fullToo = mountTmpfs('size=64k');
-const readOnly = mountTmpfs('ro,size=64k');
+const full = await smallDisk();
+const fullToo = await smallDisk();
+const readOnly = await smallDisk({ readOnly: true });
 const noMount = 'skipped: mount -t tmpfs is not permitted here (needs root / CAP_SYS_ADMIN)';
 
 /** Writes `total` bytes of zeros as a well-behaved producer: pauses whenever the sink says so. */

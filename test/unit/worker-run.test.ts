@@ -1,19 +1,21 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { RunEvent, RunResult } from '../../workers/protocol.js';
+import { PROTOCOL_VERSION, type RunEvent, type RunResult } from '../../workers/protocol.js';
 import run, { startRun, type RunSpec } from '../../workers/run.js';
-import { groupMembers, isPidAlive, killGroups, processesNamed, runCarriers, waitFor, waitGroupGone, waitPidGone } from '../_proc.js';
+import { groupMembers, isPidAlive, killGroups, processesNamed, runCarriers, waitGroupGone, waitPidGone } from '../_proc.js';
+import { waitFor } from '../_server.js';
+import { mountTmpfs, type Tmpfs } from '../_tmpfs.js';
 
 const scripts = fileURLToPath(new URL('../../fixtures/scripts/', import.meta.url));
 const baseEnv = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 const groups = new Set<number>();
 const names = new Set<string>();
-const mounts: string[] = [];
+const mounts: Tmpfs[] = [];
 let dir: string;
 let counter = 0;
 
@@ -28,7 +30,7 @@ afterAll(async () => {
   killGroups(stillThere);
   const namedLeft = [...names].flatMap((name) => processesNamed(name));
   for (const pid of namedLeft) process.kill(pid, 'SIGKILL');
-  for (const mount of mounts) execFileSync('umount', [mount]);
+  for (const mount of mounts) await mount.unmount();
   rmSync(dir, { recursive: true, force: true });
   expect(stillThere).toEqual([]);
   expect(namedLeft).toEqual([]);
@@ -132,34 +134,31 @@ describe('worker run: spawn errors', () => {
 });
 
 describe('worker run: lifetime and grace', () => {
-  it('the SIGTERM arrives within 100 ms of the deadline; the run is timed_out', async () => {
+  // How late the SIGTERM and the SIGKILL land is the bench's to measure (lifetime scenario); here
+  // only their order: the SIGTERM not before the deadline, the SIGKILL only after the grace.
+  it('the SIGTERM arrives at the deadline, not before; a process ending on it is timed_out', async () => {
     // The process reports when the SIGTERM reached it, then exits 0: still a timeout.
     const listener = "process.on('SIGTERM',()=>{console.log(Date.now());process.exit(0)});console.log('up');setInterval(()=>{},1000)";
     const { result, log } = await runToEnd(spec({ cmd: [process.execPath, '-e', listener], lifetimeMs: 700 }));
-    expect(result).toMatchObject({ status: 'timed_out', error: 'lifetime of 0.7s passed', exitCode: 0 });
+    // Exit code 0 from the handler, no SIGKILL: the SIGTERM came, and came before the grace ended.
+    expect(result).toMatchObject({ status: 'timed_out', error: 'lifetime of 0.7s passed', exitCode: 0, signal: null });
     const [up, receivedAt] = log.trim().split('\n');
     expect(up).toBe('up');
-    const late = Number(receivedAt) - (result.startedAt! + 700);
-    expect(late).toBeGreaterThanOrEqual(-2); // two clocks read in whole ms
-    expect(late).toBeLessThan(100);
+    expect(Number(receivedAt) - (result.startedAt! + 700)).toBeGreaterThanOrEqual(-2); // two clocks read in whole ms
   });
 
-  it('a lone sleep is ended by SIGTERM right at the deadline', async () => {
+  it('a lone sleep is ended by the SIGTERM at the deadline, before the grace\'s SIGKILL', async () => {
     const { result } = await runToEnd(spec({ cmd: 'sleep 30', lifetimeMs: 300 }));
     expect(result).toMatchObject({ status: 'timed_out', signal: 'SIGTERM', exitCode: null, error: 'lifetime of 0.3s passed' });
     expect(result.endedAt - result.startedAt!).toBeGreaterThanOrEqual(300);
-    // Well before the grace (1 s) would have ended it with SIGKILL; not a precision check (the bench measures that).
-    expect(result.endedAt - result.startedAt!).toBeLessThan(1_000);
     expect(groupMembers(result.pid!)).toEqual([]);
   });
 
-  it('a group that ignores SIGTERM is SIGKILLed after the grace', async () => {
+  it('a group that ignores SIGTERM is SIGKILLed, and only once the grace has passed', async () => {
     const { result, log } = await runToEnd(spec({ cmd: ['/bin/sh', `${scripts}ignore-sigterm.sh`], lifetimeMs: 300, graceMs: 300 }));
     expect(log).toBe('ready\n');
     expect(result).toMatchObject({ status: 'timed_out', signal: 'SIGKILL' });
-    const took = result.endedAt - result.startedAt!;
-    expect(took).toBeGreaterThanOrEqual(600);
-    expect(took).toBeLessThan(900);
+    expect(result.endedAt - result.startedAt!).toBeGreaterThanOrEqual(300 + 300);
     expect(groupMembers(result.pid!)).toEqual([]);
   });
 
@@ -168,9 +167,9 @@ describe('worker run: lifetime and grace', () => {
     const grandchild = Number(result.tail.trim());
     expect(grandchild).toBeGreaterThan(0);
     expect(result).toMatchObject({ status: 'completed', exitCode: 0 });
+    // Its `sleep 30` did not run out: it was ended with the group, before the run resolved.
     expect(isPidAlive(grandchild)).toBe(false);
     expect(groupMembers(result.pid!)).toEqual([]);
-    expect(result.endedAt - result.startedAt!).toBeLessThan(1_000);
   });
 });
 
@@ -203,7 +202,7 @@ describe('worker run: stop', () => {
 
   it('a stop while waiting for the instant means no spawn', async () => {
     const running = start(spec({ cmd: 'sleep 30', notBefore: Date.now() + 5_000 }));
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((resolve) => setImmediate(resolve)); // the cwd check is done and the wait for the instant begun
     running.stop('cancelled');
     const result = await running.result;
     expect(result).toMatchObject({ status: 'cancelled', pid: null, startedAt: null });
@@ -276,7 +275,6 @@ describe('worker run: kill names', () => {
     const result = await running.result;
     expect(result).toMatchObject({ status: 'completed', exitCode: 0, error: null });
     expect(result.endedAt - result.startedAt!).toBeGreaterThanOrEqual(1_000);
-    expect(result.endedAt - result.startedAt!).toBeLessThan(1_500);
     expect(processesNamed(name)).toEqual([]);
   });
 
@@ -284,8 +282,9 @@ describe('worker run: kill names', () => {
     const { name, cmd } = escapedSleeper();
     const failing = [...cmd.slice(0, 2), `${cmd[2]};process.exitCode=4`];
     const result = await start(spec({ cmd: failing, kill: [name], lifetimeMs: 10_000, graceMs: 300 })).result;
-    expect(result).toMatchObject({ status: 'failed', exitCode: 4 });
-    expect(result.endedAt - result.startedAt!).toBeLessThan(2_000);
+    // Failed, not completed by the lifetime (10 s): the launcher's failure ended the run.
+    expect(result).toMatchObject({ status: 'failed', exitCode: 4, error: 'exited with code 4' });
+    expect(result.endedAt - result.startedAt!).toBeLessThan(10_000);
     expect(processesNamed(name)).toEqual([]);
   });
 
@@ -293,7 +292,7 @@ describe('worker run: kill names', () => {
     const { name, cmd } = escapedSleeper();
     const running = start(spec({ cmd, kill: [name], lifetimeMs: 10_000, graceMs: 300 }));
     await running.started;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitFor(() => processesNamed(name).length === 1, 10_000, `the escaped ${name} to be up`);
     running.stop('cancelled');
     expect(await running.result).toMatchObject({ status: 'cancelled', stopReason: 'cancelled' });
     expect(processesNamed(name)).toEqual([]);
@@ -311,33 +310,37 @@ describe('worker run: the piscina task over a port', () => {
       if (event.type === 'output') port1.postMessage({ type: 'stop', reason: 'cancelled' });
     });
     port1.on('close', () => (closed = true));
-    const result = await run({ ...spec({ cmd: 'echo hi; sleep 30' }), v: 1, port: port2 });
+    const result = await run({ ...spec({ cmd: 'echo hi; sleep 30' }), v: PROTOCOL_VERSION, port: port2 });
     expect(result).toMatchObject({ status: 'cancelled', stopReason: 'cancelled', tail: 'hi\n' });
     await waitPidGone(result.pid!);
     expect(await waitFor(() => closed)).toBe(true);
     expect(events.map((event) => event.type)).toEqual(['started', 'output']);
   });
 
+  it('a request in another protocol version is refused, never run', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const request = { ...spec({ cmd: 'echo never' }), v: (PROTOCOL_VERSION + 1) as typeof PROTOCOL_VERSION, port: port2 };
+    const result = await run(request);
+    expect(result).toMatchObject({ status: 'failed', pid: null, error: `protocol version ${PROTOCOL_VERSION + 1} is not spoken by this worker (${PROTOCOL_VERSION})` });
+    port1.close();
+  });
+
   it('a stop queued before the task began means no spawn', async () => {
     const { port1, port2 } = new MessageChannel();
     port1.postMessage({ type: 'stop', reason: 'shutdown' });
-    const result = await run({ ...spec({ cmd: 'sleep 30' }), v: 1, port: port2 });
+    const result = await run({ ...spec({ cmd: 'sleep 30' }), v: PROTOCOL_VERSION, port: port2 });
     expect(result).toMatchObject({ status: 'cancelled', stopReason: 'shutdown', pid: null });
     port1.close();
   });
 });
 
-/** A small real filesystem (tmpfs) under the test dir, or null where mounting is not permitted. */
-function mountTmpfs(options: string): string | null {
-  const mount = join(dir, `mnt-${++counter}`);
-  mkdirSync(mount);
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', mount], { stdio: 'ignore' });
-  } catch {
-    return null;
-  }
+/** A 64 KiB real filesystem (tmpfs), or null where mounting is not permitted. */
+async function smallDisk({ readOnly = false } = {}): Promise<string | null> {
+  const mount = await mountTmpfs(64);
+  if (typeof mount === 'string') return null;
   mounts.push(mount);
-  return mount;
+  if (readOnly) mount.readOnly(true);
+  return mount.dir;
 }
 const canMount = ((): boolean => {
   if (process.platform !== 'linux') return false;
@@ -357,7 +360,7 @@ describe('worker run: a log that cannot be written', () => {
   });
 
   it.skipIf(!canMount)(`a full disk (ENOSPC) does not hang the run: it completes, the tail has the end, the result says why${noMount}`, async () => {
-    const mount = mountTmpfs('size=64k');
+    const mount = await smallDisk();
     if (mount === null) return expect.fail('mount -t tmpfs failed although we are root');
     const { result } = await runToEnd(spec({ cmd: 'head -c 300000 /dev/zero; echo done', logPath: join(mount, 'full.log') }));
     expect(result).toMatchObject({ status: 'completed', exitCode: 0, outputBytes: 300_005, truncated: true });
@@ -367,7 +370,7 @@ describe('worker run: a log that cannot be written', () => {
   }, 20_000);
 
   it.skipIf(!canMount)(`a log that cannot be opened (EROFS) does not stop the spawn: the run runs, output in the tail${noMount}`, async () => {
-    const mount = mountTmpfs('ro,size=64k');
+    const mount = await smallDisk({ readOnly: true });
     if (mount === null) return expect.fail('mount -t tmpfs failed although we are root');
     const result = await start(spec({ cmd: 'head -c 300000 /dev/zero; echo done', logPath: join(mount, 'ro.log') })).result;
     expect(result).toMatchObject({ status: 'completed', exitCode: 0, outputBytes: 300_005 });

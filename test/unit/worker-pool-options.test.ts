@@ -1,0 +1,62 @@
+/** The execution pool's options: one place fills the defaults and rejects what cannot work. */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { createPool, DEFAULT_TASKS_PER_WORKER, resolvePoolOptions, type PoolOptions } from '../../src/pool.js';
+import { expectMxxError } from '../_server.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+describe('resolvePoolOptions', () => {
+  it('fills the documented defaults', () => {
+    const resolved = resolvePoolOptions();
+    expect(resolved).toMatchObject({
+      threads: availableParallelism(),
+      concurrentTasksPerWorker: DEFAULT_TASKS_PER_WORKER,
+      minCapacity: 0,
+      spawner: 'spawner',
+      workerFile: `${root}dist/workers/run.js`,
+    });
+    expect(DEFAULT_TASKS_PER_WORKER).toBe(32);
+    expect(existsSync(resolved.workerFile)).toBe(true); // the compiled worker (vitest's globalSetup builds dist/)
+    expect(() => resolved.onError(new Error('ignored'))).not.toThrow();
+  });
+
+  it('raises the runs per thread to reach minCapacity, never below the default; an explicit value wins', () => {
+    expect(resolvePoolOptions({ threads: 2, minCapacity: 201 }).concurrentTasksPerWorker).toBe(101);
+    expect(resolvePoolOptions({ threads: 2, minCapacity: 10 }).concurrentTasksPerWorker).toBe(32);
+    expect(resolvePoolOptions({ threads: 2, minCapacity: 201, concurrentTasksPerWorker: 4 }).concurrentTasksPerWorker).toBe(4);
+  });
+
+  it('keeps what it is given', () => {
+    const onError = (): void => {};
+    expect(resolvePoolOptions({ threads: 3, concurrentTasksPerWorker: 1, spawner: 'thread', workerFile: '/x/run.js', onError })).toEqual({
+      threads: 3,
+      concurrentTasksPerWorker: 1,
+      minCapacity: 0,
+      spawner: 'thread',
+      workerFile: '/x/run.js',
+      onError,
+    });
+  });
+
+  const bad: Array<[PoolOptions, string]> = [
+    [{ threads: 0 }, 'threads must be a whole number ≥ 1, got 0'],
+    [{ threads: 1.5 }, 'threads must be a whole number ≥ 1, got 1.5'],
+    [{ threads: Number.NaN }, 'threads must be a whole number ≥ 1, got NaN'],
+    [{ threads: '2' as unknown as number }, 'threads must be a whole number ≥ 1, got "2"'],
+    [{ concurrentTasksPerWorker: 0 }, 'concurrentTasksPerWorker must be a whole number ≥ 1, got 0'],
+    [{ minCapacity: -1 }, 'minCapacity must be a whole number ≥ 0, got -1'],
+    [{ spawner: 'fork' as PoolOptions['spawner'] }, `spawner must be 'thread' or 'spawner', got "fork"`],
+    [{ workerFile: '' }, 'workerFile must be a path, got ""'],
+    [{ onError: 'log' as unknown as PoolOptions['onError'] }, 'onError must be a function, got "log"'],
+  ];
+  it.each(bad)('rejects %o', (options, message) => {
+    expect(expectMxxError(() => resolvePoolOptions(options), 'INVALID_REQUEST').message).toBe(`execution pool: ${message}`);
+  });
+
+  it('createPool rejects bad options before it starts a thread', () => {
+    expectMxxError(() => createPool({ threads: 0 }), 'INVALID_REQUEST');
+  });
+});
