@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, waitFor, waitForRun, type TestServer } from '../_server.js';
+import { expectApiError, startTestServer, waitFor, waitForRun, type TestServer } from '../_server.js';
 
 const README_JOB = {
   job_id: 'my_job_1',
@@ -63,8 +63,7 @@ describe('jobs API', () => {
       method: 'POST',
       json: { job_id: 'bad', config: { os: { cmd: 'true' } }, schedule: { trigger: 'cron', minuet: 30 } },
     });
-    expect(bad.status).toBe(400);
-    expect(bad.body.code).toBe('INVALID_JOB');
+    await expectApiError(bad, 400, 'INVALID_JOB');
     expect(bad.body.error).toMatch(/minuet/);
     const badId = await server.call('/jobs', { method: 'POST', json: { job_id: '../etc', config: { os: { cmd: 'true' } } } });
     expect(badId.status).toBe(400);
@@ -109,8 +108,7 @@ describe('jobs API', () => {
     expect(active.body.jobs.map((j: any) => j.job_id)).toEqual(['sleepy']);
     expect(active.body.count).toBe(1);
     const busy = await server.call('/jobs/sleepy/trigger', { method: 'POST' });
-    expect(busy.status).toBe(409);
-    expect(busy.body.code).toBe('JOB_BUSY');
+    await expectApiError(busy, 409, 'JOB_BUSY');
     const removeWhileRunning = await server.call('/jobs/sleepy/remove', { method: 'POST' });
     expect(removeWhileRunning.status).toBe(409);
     const all = await server.call('/jobs');

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../_server.js';
+import { expectApiError, internalErrorsIn, startTestServer, type TestServer } from '../_server.js';
 
 /** A raw request: the path goes on the wire byte for byte, as a client that sends bad escapes would. */
 function raw(url: string, method: string, path: string): Promise<{ status: number; body: any }> {
@@ -61,12 +61,10 @@ describe('undecodable percent-encoding in a path', () => {
 
   it('answers 400 for an undecodable path that matches no route, and still 404 for a well-formed one', async () => {
     const bad = await raw(server.url, 'GET', '/nowhere%zz');
-    expect(bad.status).toBe(400);
-    expect(bad.body.code).toBe('INVALID_REQUEST');
+    await expectApiError(bad, 400, 'INVALID_REQUEST');
     expect(bad.body.error).toMatch(/percent-encoding/);
     const unknown = await raw(server.url, 'GET', '/nowhere%41');
-    expect(unknown.status).toBe(404);
-    expect(unknown.body.code).toBe('NOT_FOUND');
+    await expectApiError(unknown, 404, 'NOT_FOUND');
     expect(server.logs()).not.toMatch(/internal error|\[object Object\]/);
   });
 
@@ -99,6 +97,8 @@ describe('an unexpected error while answering', () => {
     expect(body).toEqual({ error: 'internal server error', code: 'INTERNAL' });
     const logs = server.logs();
     expect(logs.match(/boom: a bug in supervisor.run/g)).toHaveLength(1);
+    // The line the after-each check of test/_server.ts looks for (it fails any other test that logs it).
+    expect(internalErrorsIn(logs)).toEqual([expect.stringMatching(/ERROR internal error while answering a request/)]);
     expect(logs).toMatch(/ERROR .*TypeError: boom: a bug in supervisor.run\n\s+at /);
     expect(logs).not.toMatch(/\[object Object\]/);
   });

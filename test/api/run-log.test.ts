@@ -2,7 +2,7 @@ import { readdirSync, readlinkSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, waitFor, waitForRun, type TestServer } from '../_server.js';
+import { expectApiError, startTestServer, waitFor, waitForRun, type TestServer } from '../_server.js';
 
 const ON_LINUX = process.platform === 'linux';
 const LOG_BYTES = 10_000_000;
@@ -108,8 +108,7 @@ describe('GET /runs/{id}/log of a finished run', () => {
     const run = await runToEnd(server, 'quiet');
     await rm(server.supervisor.runLogPath(run));
     const { status, body } = await server.call(`/runs/${run.run_id}/log`);
-    expect(status).toBe(404);
-    expect(body.code).toBe('LOG_NOT_FOUND');
+    await expectApiError({ status, body }, 404, 'LOG_NOT_FOUND');
     expect(body.error).toBe(`run ${run.run_id} has no log left: its log file was removed and no output was kept in the record`);
   });
 
@@ -126,8 +125,7 @@ describe('GET /runs/{id}/log of a finished run', () => {
       'a skipped fire',
     );
     const { status, body } = await server.call(`/runs/${skipped.run_id}/log`);
-    expect(status).toBe(404);
-    expect(body.code).toBe('LOG_NOT_FOUND');
+    await expectApiError({ status, body }, 404, 'LOG_NOT_FOUND');
     expect(body.error).toMatch(new RegExp(`run ${skipped.run_id} .*skipped.*never started`));
     await server.call('/jobs/busy?terminate=true', { method: 'DELETE' });
   });

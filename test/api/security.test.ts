@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../src/main.js';
 import { createTempHome, startServerProcess } from '../_cli.js';
 import { silentLogger } from '../../src/logger.js';
-import { createHome, startTestServer, type TestServer } from '../_server.js';
+import { createHome, expectApiError, startTestServer, type TestServer } from '../_server.js';
 
 /** A raw request, so the Host header can be anything (fetch will not let us set it). */
 function raw(url: string, path: string, headers: Record<string, string>, method = 'GET', body?: string): Promise<{ status: number; body: any }> {
@@ -39,8 +39,7 @@ describe('API security on loopback', () => {
 
   it('refuses a Host that is not a loopback name (DNS rebinding)', async () => {
     const evil = await raw(server.url, '/health', { host: 'evil.example.com' });
-    expect(evil.status).toBe(403);
-    expect(evil.body.code).toBe('FORBIDDEN_ORIGIN');
+    await expectApiError(evil, 403, 'FORBIDDEN_ORIGIN');
     expect((await raw(server.url, '/health', { host: `localhost:${server.port}` })).status).toBe(200);
     expect((await raw(server.url, '/health', { host: `127.0.0.1:${server.port}` })).status).toBe(200);
   });
@@ -96,8 +95,7 @@ describe('API token', () => {
     const server = await startTestServer({ token: 's3cret' });
     try {
       const none = await server.call('/health');
-      expect(none.status).toBe(401);
-      expect(none.body.code).toBe('UNAUTHORIZED');
+      await expectApiError(none, 401, 'UNAUTHORIZED');
       expect(none.body.hint).toMatch(/MXX_API_TOKEN/);
       expect((await server.call('/health', { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
       expect((await server.call('/health', { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200);
@@ -134,8 +132,7 @@ describe('DNS rebinding: one loopback rule for the bind, the token and the Host 
       const evil = `rebind.evil.com:${server.port}`;
       const headers = { host: evil, origin: `http://${evil}`, 'content-type': 'application/json' };
       const post = await raw(server.url, '/jobs', headers, 'POST', PWN);
-      expect(post.status).toBe(403);
-      expect(post.body.code).toBe('FORBIDDEN_ORIGIN');
+      await expectApiError(post, 403, 'FORBIDDEN_ORIGIN');
       expect((await raw(server.url, '/jobs/pwn/trigger', headers, 'POST')).status).toBe(403);
       expect((await server.call('/jobs/pwn')).status).toBe(404);
     } finally {
@@ -188,8 +185,7 @@ describe('the Host header must be a loopback host[:port] (issue #10, items 5 and
     'refuses the non-loopback Host %s with 403',
     async (host) => {
       const answer = await raw(server.url, '/health', { host });
-      expect(answer.status).toBe(403);
-      expect(answer.body.code).toBe('FORBIDDEN_ORIGIN');
+      await expectApiError(answer, 403, 'FORBIDDEN_ORIGIN');
     },
   );
 
@@ -212,8 +208,7 @@ describe('the Host header must be a loopback host[:port] (issue #10, items 5 and
   ])('refuses a Host with %s with 400 INVALID_REQUEST', async (_what, host) => {
     const value = host();
     const answer = await raw(server.url, '/health', { host: value });
-    expect(answer.status).toBe(400);
-    expect(answer.body.code).toBe('INVALID_REQUEST');
+    await expectApiError(answer, 400, 'INVALID_REQUEST');
     expect(answer.body.error).toContain(`Host header ${JSON.stringify(value)}`);
   });
 
@@ -222,8 +217,7 @@ describe('the Host header must be a loopback host[:port] (issue #10, items 5 and
     try {
       const url = `http://127.0.0.1:${open.port}`;
       const answer = await raw(url, '/health', { host: `127.0.0.1:${open.port}@evil.com`, authorization: `Bearer ${LONG_TOKEN}` });
-      expect(answer.status).toBe(400);
-      expect(answer.body.code).toBe('INVALID_REQUEST');
+      await expectApiError(answer, 400, 'INVALID_REQUEST');
     } finally {
       await open.dispose();
     }
@@ -259,8 +253,7 @@ describe('Origin: only the server\'s own and --allow-origin ones (issue #10, ite
   ])('refuses %s: registers and triggers nothing', async (_what, origin) => {
     const value = origin();
     const post = await server.call('/jobs', { method: 'POST', headers: { origin: value }, json: { job_id: 'pwn', config: { os: { cmd: 'true' } } } });
-    expect(post.status).toBe(403);
-    expect(post.body.code).toBe('FORBIDDEN_ORIGIN');
+    await expectApiError(post, 403, 'FORBIDDEN_ORIGIN');
     expect(post.body.error).toContain(value);
     expect(post.body.hint).toMatch(/--allow-origin/);
     expect((await server.call('/jobs/pwn')).status).toBe(404);

@@ -4,7 +4,7 @@
  * as "scheduled" with next_run null.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../_server.js';
+import { expectApiError, startTestServer, type TestServer } from '../_server.js';
 
 /** Raw JSON text: a body JSON.stringify in the helper could not build (it recurses too). */
 function deepBody(levels: number): string {
@@ -27,8 +27,7 @@ describe('validation over HTTP', () => {
 
   it('POST /jobs with JSON nested 50 000 deep is a 400 naming the depth limit', async () => {
     const { status, body } = await post('/jobs', deepBody(50_000));
-    expect(status).toBe(400);
-    expect(body.code).toBe('INVALID_JOB');
+    await expectApiError({ status, body }, 400, 'INVALID_JOB');
     expect(body.error).toMatch(/nested too deep: a job document may be at most 32 levels deep/);
     expect(server.logs()).not.toMatch(/Maximum call stack/);
     expect((await server.call('/jobs/deep')).status).toBe(404);
@@ -49,8 +48,7 @@ describe('validation over HTTP', () => {
     [{ trigger: 'interval', seconds: 1e13 }, 'request: schedule.seconds must be at most 315360000 seconds (ten years), got 10000000000000 seconds'],
   ])('POST /jobs refuses %j with a 400', async (schedule, message) => {
     const { status, body } = await server.call('/jobs', { method: 'POST', json: { job_id: 'never', config: { os: { cmd: 'true' } }, schedule } });
-    expect(status).toBe(400);
-    expect(body.code).toBe('INVALID_JOB');
+    await expectApiError({ status, body }, 400, 'INVALID_JOB');
     expect(body.error.startsWith(message)).toBe(true);
     expect((await server.call('/jobs/never')).status).toBe(404);
   });
