@@ -8,6 +8,7 @@ import { MxxError } from '../../src/errors.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import type { RegistryEntry } from '../../src/records.js';
 import { createRegistry } from '../../src/registry/index.js';
+import { expectMxxError } from '../_server.js';
 
 let dir: string;
 let file: string;
@@ -85,7 +86,7 @@ describe('registry', () => {
     expect(updated.execution_count).toBe(2);
     expect('load_error' in updated).toBe(false);
     expect(registry.get('a')).toBe(updated);
-    await expect(registry.update('zz', { paused: true })).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
+    await expectMxxError(registry.update('zz', { paused: true }), 'JOB_NOT_FOUND');
     expect(await registry.delete('a')).toBe(true);
     expect(await registry.delete('a')).toBe(false);
     expect((await reloaded()).size).toBe(0);
@@ -223,7 +224,7 @@ describe('registry', () => {
       message: expect.stringMatching(/^could not save the registry: E[A-Z]+ \(.*\) writing .*registry\.journal$/),
       hint: expect.stringContaining(blocker),
     });
-    await expect(flushed).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    await expectMxxError(flushed, 'STORAGE_UNAVAILABLE');
     expect(registry.has('a')).toBe(false);
     expect(registry.writeErrors).toBe(1);
     await rm(blocker);
@@ -252,8 +253,8 @@ describe('registry journal', () => {
 
     const registry = createRegistry({ file });
     const loading = registry.load();
-    await expect(registry.set(entry('late'))).rejects.toMatchObject({ code: 'SERVER_STARTING' });
-    await expect(registry.delete('job-1')).rejects.toMatchObject({ code: 'SERVER_STARTING' });
+    await expectMxxError(registry.set(entry('late')), 'SERVER_STARTING');
+    await expectMxxError(registry.delete('job-1'), 'SERVER_STARTING');
     await loading;
     expect(registry.size).toBe(2000);
     await registry.set(entry('late'));
@@ -440,7 +441,7 @@ describe('registry on a full or read-only disk', () => {
       await expect(registry.set(big)).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE', message: expect.stringContaining('ENOSPC') });
     }
     // Big enough to need a new page: tmpfs still takes a line that fits the journal's last page.
-    await expect(registry.update('a', { paused: true, config: big.config })).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    await expectMxxError(registry.update('a', { paused: true, config: big.config }), 'STORAGE_UNAVAILABLE');
     expect(registry.list()).toEqual(before);
     expect(registry.has('b')).toBe(false);
     expect(registry.get('a')?.paused).toBe(false);
@@ -473,7 +474,7 @@ describe('registry on a full or read-only disk', () => {
       message: expect.stringContaining('EROFS'),
       hint: expect.stringContaining('nothing was changed'),
     });
-    await expect(registry.delete('a')).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    await expectMxxError(registry.delete('a'), 'STORAGE_UNAVAILABLE');
     expect(registry.list().map((e) => e.job_id)).toEqual(['a']);
 
     execFileSync('mount', ['-o', 'remount,rw', mnt], { stdio: 'ignore' });
