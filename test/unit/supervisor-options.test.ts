@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { resolvePoolOptions } from '../../src/pool.js';
 import { describe, expect, it } from 'vitest';
 import { resolvePaths } from '../../src/paths.js';
 import { silentLogger } from '../../src/logger.js';
@@ -16,12 +17,11 @@ const resolve = (options: Partial<SupervisorOptions> = {}) => resolveSupervisorO
 
 describe('resolveSupervisorOptions', () => {
   it('fills the documented defaults', () => {
-    const threads = availableParallelism();
     expect(resolve()).toEqual({
       paths,
       logger: silentLogger,
       maxConcurrency: DEFAULT_MAX_CONCURRENCY,
-      pool: { threads, concurrentTasksPerWorker: Math.max(32, Math.ceil(DEFAULT_MAX_CONCURRENCY / threads)) },
+      pool: { minCapacity: DEFAULT_MAX_CONCURRENCY },
       logCapBytes: DEFAULT_LOG_CAP_BYTES,
       tailBytes: DEFAULT_TAIL_BYTES,
     });
@@ -29,12 +29,14 @@ describe('resolveSupervisorOptions', () => {
   });
 
   it('sizes the pool so that it is never a tighter limit than maxConcurrency', () => {
-    expect(resolve({ maxConcurrency: 1000, pool: { threads: 2 } }).pool).toEqual({ threads: 2, concurrentTasksPerWorker: 500 });
-    expect(resolve({ maxConcurrency: 10, pool: { threads: 2 } }).pool).toEqual({ threads: 2, concurrentTasksPerWorker: 32 });
+    const tasks = (options: Partial<SupervisorOptions>) => resolvePoolOptions(resolve(options).pool).concurrentTasksPerWorker;
+    expect(tasks({ maxConcurrency: 1000, pool: { threads: 2 } })).toBe(500);
+    expect(tasks({ maxConcurrency: 10, pool: { threads: 2 } })).toBe(32);
+    expect(tasks({})).toBe(Math.max(32, Math.ceil(DEFAULT_MAX_CONCURRENCY / availableParallelism())));
   });
 
   it('keeps pool options given explicitly', () => {
-    expect(resolve({ maxConcurrency: 1000, pool: { threads: 1, concurrentTasksPerWorker: 4 } }).pool).toEqual({ threads: 1, concurrentTasksPerWorker: 4 });
+    expect(resolve({ maxConcurrency: 1000, pool: { threads: 1, concurrentTasksPerWorker: 4 } }).pool).toEqual({ threads: 1, concurrentTasksPerWorker: 4, minCapacity: 1000 });
   });
 
   it('accepts the edges of each range', () => {
