@@ -13,9 +13,10 @@ import { parseJsonLines, toJsonLine } from './jsonl.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { RunRecord, RunStatus } from '../records.js';
 import { describeIoError } from '../registry/storage-error.js';
+import { DEFAULT_HISTORY_KEEP } from '../job/defaults.js';
 
 /** policy.history's default. */
-export const DEFAULT_HISTORY_KEEP = 100;
+export { DEFAULT_HISTORY_KEEP };
 
 export interface HistoryOptions {
   /** The runs folder (`<home>/server/runs`). */
