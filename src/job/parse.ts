@@ -10,6 +10,7 @@ import { JOB_ID_HINT, JOB_ID_PATTERN, isJobId } from './id.js';
 import { parseScheduleSection } from './parse-schedule.js';
 import { didYouMean } from './suggest.js';
 import type { JobCommand, JobDefinition, JobLifetime, JobPolicy, OverlapPolicy } from './types.js';
+import { DEFAULT_HISTORY_KEEP } from './defaults.js';
 
 export { formatIssue } from './issues.js';
 
@@ -130,7 +131,7 @@ function parsePolicy(issues: Issues, s: Table): JobPolicy {
     retries: readNumber(issues, 'policy.retries', s.retries, { min: 0, integer: true }) ?? 0,
     retry_delay: readNumber(issues, 'policy.retry_delay', s.retry_delay, { min: 0, max: ONE_YEAR }) ?? 5,
     misfire_grace_time: readNumber(issues, 'policy.misfire_grace_time', s.misfire_grace_time, { min: 0 }) ?? 60,
-    history: readNumber(issues, 'policy.history', s.history, { min: 1, integer: true }) ?? 100,
+    history: readNumber(issues, 'policy.history', s.history, { min: 1, integer: true }) ?? DEFAULT_HISTORY_KEEP,
     ...(group === undefined ? {} : { group }),
   };
 }
