@@ -58,7 +58,12 @@ export class RunEngine {
       faults: options.faults,
       recorded: (run) => options.history.written(run.jobId),
       // Its record was written before the process started; the pid and start time are shown from memory.
-      onStarted: (run) => touch(options.table.get(run.jobId)),
+      onStarted: (run) => {
+        // A run that waited for a slot is running now (its record on disk may still say queued:
+        // after a crash both read as in progress).
+        run.record.status = 'running';
+        touch(options.table.get(run.jobId));
+      },
       onOutput: (run) => options.onOutput(run),
       onEnded: (run, result, reason) => this.onRunEnded(run, result, reason),
     });

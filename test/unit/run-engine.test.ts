@@ -134,6 +134,19 @@ describe('overlap = queue', () => {
     expect(history.runsOf('q').map((r) => r.status)).toEqual(['completed', 'completed', 'skipped']);
   });
 
+  it('a run that waited for a free slot shows running once its process started', async () => {
+    const { pool, engine, fire } = setup({ a: {}, b: {} }, { maxConcurrency: 1 });
+    fire('a', manual);
+    const waiting = fire('b', manual);
+    if (waiting.kind !== 'started') throw new Error('not accepted');
+    await nextTurns();
+    expect(engine.runs.get(waiting.run.runId)!.record.status).toBe('queued');
+    pool.runs[0]!.end();
+    await nextTurns();
+    pool.runs[1]!.start();
+    expect(engine.runs.get(waiting.run.runId)!.record.status).toBe('running');
+  });
+
   it('a queued fire stopped before it started ends cancelled and never runs', async () => {
     const { pool, engine, history, fire } = setup({ q: { policy: { overlap: 'queue' } } });
     fire('q');
