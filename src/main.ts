@@ -33,12 +33,19 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const resolved = resolveServerOptions(options);
   const logger = options.logger ?? createLogger({ level: resolved.logLevel });
   const lock = lockHome(resolved.paths.server);
-  const supervisor = createSupervisor({
-    paths: resolved.paths,
-    logger,
-    maxConcurrency: resolved.maxConcurrency,
-    ...(resolved.threads === undefined ? {} : { pool: { threads: resolved.threads } }),
-  });
+  let supervisor: Supervisor;
+  try {
+    supervisor = createSupervisor({
+      paths: resolved.paths,
+      logger,
+      maxConcurrency: resolved.maxConcurrency,
+      ...(resolved.threads === undefined ? {} : { pool: { threads: resolved.threads } }),
+    });
+  } catch (error) {
+    // A refused option must not leave the home locked (server.pid) behind.
+    lock.release();
+    throw error;
+  }
   // The port is bound first (a busy port fails before anything runs), but requests are answered
   // 503 SERVER_STARTING until the registry and the jobs folder are loaded.
   let ready = false;
