@@ -87,8 +87,10 @@ async function commit(supervisor: Supervisor, file: string, decision: Decision):
     try {
       await supervisor.register(decision.def, { source: 'file', file, replace: true });
     } catch (error) {
-      // Not saved (full or read-only disk): nothing changed; the next change of the file retries.
-      return fail(supervisor, file, id, `${basename(file)}: job ${id} could not be registered: ${messageOf(error)}`);
+      // Not saved (full or read-only disk): nothing changed; the watcher tries again by itself.
+      return fail(supervisor, file, id, `${basename(file)}: job ${id} could not be registered: ${messageOf(error)}`, {
+        transient: isStorageFault(error),
+      });
     }
   }
   const hadError = supervisor.loadErrorOf(file) !== undefined;
@@ -106,7 +108,12 @@ function guarded(supervisor: Supervisor, file: string, change: () => void): void
   }
 }
 
-function fail(supervisor: Supervisor, file: string, jobId: string | null, error: string): ApplyOutcome {
+/** A change refused because it could not be saved, not because of the file: worth trying again. */
+function isStorageFault(error: unknown): boolean {
+  return isMxxError(error) && (error.code === 'STORAGE_UNAVAILABLE' || error.code === 'SERVER_STARTING');
+}
+
+function fail(supervisor: Supervisor, file: string, jobId: string | null, error: string, options: { transient?: boolean } = {}): ApplyOutcome {
   const known = supervisor.loadErrorOf(file);
   // The one place a load failure is logged, once: not again on every save that leaves it bad the same way.
   if (known?.error !== error) {
@@ -115,7 +122,7 @@ function fail(supervisor: Supervisor, file: string, jobId: string | null, error:
       error,
     });
   }
-  guarded(supervisor, file, () => supervisor.setLoadError(file, jobId, error));
+  guarded(supervisor, file, () => supervisor.setLoadError(file, jobId, error, options));
   return 'failed';
 }
 
@@ -125,15 +132,19 @@ function fail(supervisor: Supervisor, file: string, jobId: string | null, error:
  */
 export async function removeJobFile(supervisor: Supervisor, path: string): Promise<boolean> {
   const file = resolve(path);
+  const known = supervisor.loadErrorOf(file);
   supervisor.clearLoadError(file);
   const owned = supervisor.fileJobs().find((job) => job.file === file);
   if (!owned) return false;
   try {
     await supervisor.unregister(owned.jobId, 'file');
   } catch (error) {
-    supervisor.logger.error(`job file ${file} removed, but job ${owned.jobId} could not be unregistered; it stays until the next start`, {
-      error: messageOf(error),
-    });
+    const message = `job file ${file} removed, but job ${owned.jobId} could not be unregistered`;
+    const recorded = `${basename(file)}: ${message}: ${messageOf(error)}`;
+    // Logged once, not on every retry that fails the same way.
+    if (known?.error !== recorded) supervisor.logger.error(`${message}; it is tried again`, { error: messageOf(error) });
+    // Kept as a load error of the (gone) file, so the watcher's retry unregisters it once it can.
+    guarded(supervisor, file, () => supervisor.setLoadError(file, owned.jobId, recorded, { transient: isStorageFault(error) }));
     return false;
   }
   supervisor.logger.info(`job file ${file} removed; job ${owned.jobId} unregistered`);

@@ -24,6 +24,8 @@ export interface WatcherOptions {
   checkMs?: number;
   /** @default 1000 */
   missingCheckMs?: number;
+  /** How often a file whose change could not be saved (full or read-only disk) is applied again. @default 5000 */
+  retryMs?: number;
 }
 
 /** The jobs folder as /health shows it. */
@@ -211,6 +213,13 @@ export async function startWatcher(supervisor: Supervisor, dir: string, options:
     }
   };
 
+  // A change refused for want of disk space is applied again by itself, not only on the file's next edit.
+  const retryTimer = setInterval(() => {
+    if (closed) return;
+    for (const error of supervisor.listLoadErrors()) if (error.transient && dirname(error.file) === root) schedule(error.file);
+  }, options.retryMs ?? 5000);
+  retryTimer.unref();
+
   if (folderIdentity(root) === null) {
     lost('does not exist');
   } else {
@@ -223,6 +232,7 @@ export async function startWatcher(supervisor: Supervisor, dir: string, options:
     state: () => ({ ...state }),
     async close() {
       closed = true;
+      clearInterval(retryTimer);
       if (timer) clearInterval(timer);
       timer = null;
       await chokidar?.close();

@@ -529,8 +529,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   // ── job files' load errors ───────────────────────────────────────────────
 
-  setLoadError(file: string, jobId: string | null, error: string): void {
-    this.loadErrors.set(file, jobId, error);
+  /** `transient`: the file's change could not be saved; the watcher applies it again later. */
+  setLoadError(file: string, jobId: string | null, error: string, options: { transient?: boolean } = {}): void {
+    this.loadErrors.set(file, jobId, error, options);
   }
 
   clearLoadError(file: string): void {

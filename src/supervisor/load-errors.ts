@@ -10,6 +10,8 @@ export interface LoadError {
   file: string;
   jobId: string | null;
   error: string;
+  /** The file itself is fine: its change could not be saved (full or read-only disk), so it is retried. */
+  transient?: boolean;
 }
 
 export class LoadErrors {
@@ -20,8 +22,8 @@ export class LoadErrors {
     private readonly table: JobTable,
   ) {}
 
-  set(file: string, jobId: string | null, error: string): void {
-    this.byFile.set(file, { file, jobId, error });
+  set(file: string, jobId: string | null, error: string, { transient = false }: { transient?: boolean } = {}): void {
+    this.byFile.set(file, { file, jobId, error, ...(transient ? { transient } : {}) });
     const entry = jobId === null ? undefined : this.registry.get(jobId);
     if (entry && entry.source === 'file' && entry.file === file && entry.load_error !== error) {
       this.afterSaving(this.registry.update(entry.job_id, { load_error: error }), entry.job_id, file, (live) => (live.load_error = error));

@@ -53,10 +53,12 @@ describe.skipIf(skipReason !== null)(`job files on a read-only home${skipReason 
     expect(await status('stays')).toBe(200);
     expect((await server.call('/health')).status).toBe(200);
 
+    // Once the disk takes writes again, both changes are applied by themselves: no file is touched.
     fs.readOnly(false);
-    await writeFile(join(jobsDir, 'newbie.toml'), '[os]\ncmd = "echo new again"\n');
     await waitFor(async () => (await status('newbie')) === 200, 15_000, 'newbie registered once writable');
+    await waitFor(async () => (await status('stays')) === 404, 15_000, 'stays unregistered once writable');
     await waitFor(async () => !(await server.call('/health')).body.load_error_files?.length, 15_000, 'no load errors left');
     expect(server.logs()).toMatch(/newbie\.toml loads again/);
+    expect(server.logs().match(/stays\.toml removed, but job stays could not be unregistered/g)).toHaveLength(1);
   });
 });
