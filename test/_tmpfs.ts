@@ -81,3 +81,15 @@ export async function mountTmpfs(sizeKb = 2048, inodes = 400): Promise<Tmpfs | s
     },
   };
 }
+
+/**
+ * A 64 KiB tmpfs (read-only if asked), added to `mounts` so the caller's afterAll unmounts it; null
+ * where mounting is not permitted (not root, no CAP_SYS_ADMIN).
+ */
+export async function smallDisk(mounts: Tmpfs[], { readOnly = false } = {}): Promise<string | null> {
+  const mount = await mountTmpfs(64);
+  if (typeof mount === 'string') return null;
+  mounts.push(mount);
+  if (readOnly) mount.readOnly(true);
+  return mount.dir;
+}

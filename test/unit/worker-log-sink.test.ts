@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogSink, type LogSink } from '../../workers/log-sink.js';
-import { mountTmpfs, type Tmpfs } from '../_tmpfs.js';
+import { smallDisk, type Tmpfs } from '../_tmpfs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mxx-sink-'));
 const mounts: Tmpfs[] = [];
@@ -14,18 +14,10 @@ afterAll(async () => {
 let counter = 0;
 const logPath = (): string => join(dir, `${++counter}.log`);
 
-/** A 64 KiB real filesystem (tmpfs), or null where mounting is not permitted (not root, no CAP_SYS_ADMIN). */
-async function smallDisk({ readOnly = false } = {}): Promise<string | null> {
-  const mount = await mountTmpfs(64);
-  if (typeof mount === 'string') return null;
-  mounts.push(mount);
-  if (readOnly) mount.readOnly(true);
-  return mount.dir;
-}
 // One filesystem per test, so a test that fails halfway cannot leave the next one a full disk.
-const full = await smallDisk();
-const fullToo = await smallDisk();
-const readOnly = await smallDisk({ readOnly: true });
+const full = await smallDisk(mounts);
+const fullToo = await smallDisk(mounts);
+const readOnly = await smallDisk(mounts, { readOnly: true });
 const noMount = 'skipped: mount -t tmpfs is not permitted here (needs root / CAP_SYS_ADMIN)';
 
 /** Writes `total` bytes of zeros as a well-behaved producer: pauses whenever the sink says so. */

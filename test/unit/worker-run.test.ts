@@ -9,7 +9,7 @@ import { PROTOCOL_VERSION, type RunEvent, type RunResult } from '../../workers/p
 import run, { startRun, type RunSpec } from '../../workers/run.js';
 import { groupMembers, isPidAlive, killGroups, processesNamed, runCarriers, waitGroupGone, waitPidGone } from '../_proc.js';
 import { waitFor } from '../_server.js';
-import { mountTmpfs, type Tmpfs } from '../_tmpfs.js';
+import { smallDisk, type Tmpfs } from '../_tmpfs.js';
 
 const scripts = fileURLToPath(new URL('../../fixtures/scripts/', import.meta.url));
 const baseEnv = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
@@ -334,14 +334,6 @@ describe('worker run: the piscina task over a port', () => {
   });
 });
 
-/** A 64 KiB real filesystem (tmpfs), or null where mounting is not permitted. */
-async function smallDisk({ readOnly = false } = {}): Promise<string | null> {
-  const mount = await mountTmpfs(64);
-  if (typeof mount === 'string') return null;
-  mounts.push(mount);
-  if (readOnly) mount.readOnly(true);
-  return mount.dir;
-}
 const canMount = ((): boolean => {
   if (process.platform !== 'linux') return false;
   try {
@@ -360,7 +352,7 @@ describe('worker run: a log that cannot be written', () => {
   });
 
   it.skipIf(!canMount)(`a full disk (ENOSPC) does not hang the run: it completes, the tail has the end, the result says why${noMount}`, async () => {
-    const mount = await smallDisk();
+    const mount = await smallDisk(mounts);
     if (mount === null) return expect.fail('mount -t tmpfs failed although we are root');
     const { result } = await runToEnd(spec({ cmd: 'head -c 300000 /dev/zero; echo done', logPath: join(mount, 'full.log') }));
     expect(result).toMatchObject({ status: 'completed', exitCode: 0, outputBytes: 300_005, truncated: true });
@@ -370,7 +362,7 @@ describe('worker run: a log that cannot be written', () => {
   }, 20_000);
 
   it.skipIf(!canMount)(`a log that cannot be opened (EROFS) does not stop the spawn: the run runs, output in the tail${noMount}`, async () => {
-    const mount = await smallDisk({ readOnly: true });
+    const mount = await smallDisk(mounts, { readOnly: true });
     if (mount === null) return expect.fail('mount -t tmpfs failed although we are root');
     const result = await start(spec({ cmd: 'head -c 300000 /dev/zero; echo done', logPath: join(mount, 'ro.log') })).result;
     expect(result).toMatchObject({ status: 'completed', exitCode: 0, outputBytes: 300_005 });
