@@ -1,11 +1,14 @@
 /** resolveServerOptions → createSupervisor → load job files → listen. */
-import { createApp } from './api/app.js';
+import { createMxxApp } from './api/app.js';
 import { resolveServerOptions, type ServerOptions } from './config.js';
 import { loadJobsFolder } from './job-files.js';
 import { lockHome } from './home-lock.js';
 import { listen, type Listener } from './listen.js';
 import { createLogger, type Logger } from './logger.js';
+import { createMetrics } from './metrics/index.js';
 import { isLoopbackHost } from './net/loopback.js';
+import { startNotifier } from './notify/index.js';
+import { attachServerLog } from './server-log.js';
 import { createSupervisor, type Supervisor } from './supervisor/index.js';
 import { startWatcher, type JobsWatcher } from './watcher.js';
 
@@ -50,7 +53,12 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   // 503 SERVER_STARTING until the registry and the jobs folder are loaded.
   let ready = false;
   let ownPort = resolved.port;
-  const app = createApp(supervisor, {
+  let ownUrl = '';
+  const detachLog = attachServerLog(supervisor.events, logger);
+  const notifier = startNotifier(supervisor, { logger, serverUrl: () => ownUrl });
+  const metrics = createMetrics(supervisor, { notifications: notifier });
+  const { app, close: closeStreams } = createMxxApp(supervisor, {
+    metrics,
     logger,
     isReady: () => ready,
     jobsFolder: () => watcher?.state(),
@@ -65,6 +73,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   try {
     listener = await listen(app, resolved.host, resolved.port);
     ownPort = listener.port;
+    ownUrl = listener.url;
     await supervisor.start();
     const load = await loadJobsFolder(supervisor, resolved.paths.jobs);
     logger.info(`jobs folder ${resolved.paths.jobs}: ${load.loaded} job file(s) loaded, ${load.failed.length} failed`);
@@ -73,6 +82,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   } catch (error) {
     await watcher?.close();
     await supervisor.close();
+    await notifier.close();
+    metrics.close();
+    detachLog();
+    closeStreams();
     await listener?.close();
     lock.release();
     throw error;
@@ -94,6 +107,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       (closing ??= (async () => {
         await watcher?.close();
         await supervisor.close();
+        await notifier.close();
+        metrics.close();
+        detachLog();
+        closeStreams();
         await openListener.close();
         lock.release();
         logger.info('server stopped');

@@ -5,6 +5,8 @@ import type { Logger } from '../logger.js';
 import type { Supervisor } from '../supervisor/index.js';
 import { createGuard, type GuardOptions } from './guard.js';
 import { registerHealthRoutes } from './health.js';
+import type { Metrics } from '../metrics/index.js';
+import { registerEventRoutes, type EventStreams } from './events.js';
 import { createErrorHandler } from './http.js';
 import { registerJobRoutes } from './jobs.js';
 import { createLogFollowers, DEFAULT_MAX_LOG_FOLLOWERS } from './log-followers.js';
@@ -27,9 +29,23 @@ export interface AppOptions extends GuardOptions {
   jobsFolder?: () => HealthBody['jobs_folder'];
   /** Clients following run logs at once (`?follow=true`), over the whole server; beyond: 503 TOO_MANY_SUBSCRIBERS. @default 64 */
   maxLogFollowers?: number;
+  /** Event stream subscribers at once; beyond: 503 TOO_MANY_SUBSCRIBERS. @default 100 */
+  maxEventSubscribers?: number;
+  /** Served at GET /metrics (at the root). @default no /metrics */
+  metrics?: Metrics;
+}
+
+export interface MxxApp {
+  app: H3;
+  /** Ends the event streams (before the listener closes). */
+  close(): void;
 }
 
 export function createApp(supervisor: Supervisor, options: AppOptions): H3 {
+  return createMxxApp(supervisor, options).app;
+}
+
+export function createMxxApp(supervisor: Supervisor, options: AppOptions): MxxApp {
   const { logger } = options;
   const app = new H3({
     silent: true,
@@ -50,11 +66,22 @@ export function createApp(supervisor: Supervisor, options: AppOptions): H3 {
   const followers = createLogFollowers(supervisor, options.maxLogFollowers ?? DEFAULT_MAX_LOG_FOLLOWERS, logger);
   registerRunRoutes(routes, supervisor, followers, logger);
   registerRegistryRoutes(routes, supervisor);
+  const streams: EventStreams = registerEventRoutes(routes, supervisor.events, {
+    logger,
+    ...(options.maxEventSubscribers === undefined ? {} : { maxSubscribers: options.maxEventSubscribers }),
+  });
+  const { metrics } = options;
+  if (metrics) {
+    app.on('GET', '/metrics', async () => {
+      const { contentType, body } = await metrics.scrape();
+      return new Response(body, { headers: { 'content-type': contentType, 'cache-control': 'no-store' } });
+    });
+  }
   app.all('/**', (event) => {
     assertDecodablePath(event.url.pathname);
     throw new MxxError('NOT_FOUND', `no such endpoint: ${event.req.method} ${event.url.pathname}`, {
       hint: `the API lives under ${API_BASE}/ (e.g. ${API_BASE}/health)`,
     });
   });
-  return app;
+  return { app, close: () => streams.close() };
 }

@@ -7,6 +7,7 @@ import { MxxError } from '../errors.js';
 import { checkKeys, checkNoNul, Issues, isTable, MAX_DEPTH, ONE_YEAR, readChoice, readNumber, readString, shown, type Table, toPlain, TooDeepError } from './issues.js';
 import { checkScheduleFires } from './check-fires.js';
 import { JOB_ID_HINT, JOB_ID_PATTERN, isJobId } from './id.js';
+import { parseNotifySection } from './notify.js';
 import { parseScheduleSection } from './parse-schedule.js';
 import { didYouMean } from './suggest.js';
 import type { JobCommand, JobDefinition, JobLifetime, JobPolicy, OverlapPolicy } from './types.js';
@@ -14,7 +15,7 @@ import { DEFAULT_HISTORY_KEEP } from './defaults.js';
 
 export { formatIssue } from './issues.js';
 
-export const SECTIONS = ['lifetime', 'os', 'schedule', 'policy'] as const;
+export const SECTIONS = ['lifetime', 'os', 'schedule', 'policy', 'notify'] as const;
 const OVERLAP: readonly OverlapPolicy[] = ['skip', 'queue', 'replace', 'allow'];
 const REQUEST_FIELDS = ['job_id', 'config', 'schedule', 'replace_existing'];
 
@@ -57,12 +58,13 @@ export function parseJobDocument(doc: unknown, ctx: ParseJobOptions): JobDefinit
   const lifetime = parseLifetime(issues, section('lifetime') ?? {});
   const os = plain.os === undefined || section('os') ? parseOs(issues, section('os') ?? {}) : undefined;
   const policy = parsePolicy(issues, section('policy') ?? {});
+  const notify = section('notify') ? parseNotifySection(issues, section('notify')!) : undefined;
   const scheduleDoc = section('schedule') ?? null;
   const schedule = scheduleDoc ? parseScheduleSection(issues, scheduleDoc) : undefined;
   if (schedule) checkScheduleFires(issues, schedule, { misfireGraceSeconds: policy.misfire_grace_time, ...(ctx.now === undefined ? {} : { now: ctx.now }) });
   issues.throwIfAny();
   const { schedule: _omit, ...config } = plain;
-  return { id: ctx.id, lifetime, os: os!, ...(schedule ? { schedule } : {}), policy, config, scheduleDoc };
+  return { id: ctx.id, lifetime, os: os!, ...(schedule ? { schedule } : {}), policy, ...(notify ? { notify } : {}), config, scheduleDoc };
 }
 
 /** toPlain, with a document nested past MAX_DEPTH reported as its only problem. */

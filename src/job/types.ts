@@ -82,6 +82,8 @@ export interface JobDefinition {
   /** Absent = on-demand job. */
   schedule?: ScheduleSpec;
   policy: JobPolicy;
+  /** The `[notify]` section as written (merged with config.toml's defaults when a run ends). */
+  notify?: NotifySpec;
   /** The document's sections as written, without `schedule` (stored in the registry as `config`). */
   config: JobDocument;
   /** The `schedule` section as written, or null (stored in the registry as `schedule`). */
@@ -95,4 +97,21 @@ export interface ValidationIssue {
   /** 1-based, for syntax errors. */
   line?: number;
   column?: number;
+}
+
+/** What a notification may be sent for: a run's outcome, or `recovered` (SPEC §12). */
+export const NOTIFY_EVENTS = ['started', 'completed', 'failed', 'timed_out', 'cancelled', 'interrupted', 'skipped', 'missed', 'recovered'] as const;
+export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
+
+/** A `[notify]` section as written: every key optional, so defaults can fill the rest. */
+export interface NotifySpec {
+  enabled?: boolean;
+  on?: NotifyEvent[];
+  /** http(s) URL that gets a JSON POST. */
+  webhook?: string;
+  headers?: Record<string, string>;
+  /** A string runs through `/bin/sh -c`; an array runs without a shell. */
+  cmd?: string | string[];
+  /** Seconds the cmd may run. */
+  lifetime?: number;
 }

@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MxxError } from '../errors.js';
+import { EventHub } from '../events/hub.js';
 import { createHistory, type History } from '../history/index.js';
 import { parseJobDocument } from '../job/parse.js';
 import type { JobDefinition } from '../job/types.js';
@@ -26,7 +27,7 @@ import { LoadErrors, type LoadError } from './load-errors.js';
 import { killStaleRunProcesses } from './orphans.js';
 import { findOverlaps } from './overlaps.js';
 import { resolveSupervisorOptions, type SupervisorOptions } from './options.js';
-import { RunEngine } from './run-engine.js';
+import { emitEnded, RunEngine } from './run-engine.js';
 import { notRunRecord } from './run-record.js';
 import { armJob, disarmJob, FIRE_LEAD_MS } from './timers.js';
 import { statusEpoch, touch, type FireRequest, type Job } from './types.js';
@@ -64,6 +65,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly paths: MxxPaths;
   readonly logger: Logger;
   readonly startedAt = Date.now();
+  /** Every run, job and file event (SPEC §10), numbered, with a replay buffer. */
+  readonly events: EventHub;
   private readonly registry: Registry;
   private readonly history: History;
   private readonly pool: ExecutionPool;
@@ -89,8 +92,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.registry = createRegistry({ file: this.paths.registry, logger: this.logger });
     this.history = createHistory({ dir: this.paths.runs, logger: this.logger });
     this.counters = new RunCounters(this.registry, this.table);
-    this.loadErrors = new LoadErrors(this.registry, this.table);
     this.faults = new FaultLog(this.logger);
+    this.events = new EventHub(options.eventBuffer, (error) =>
+      this.logger.error('an event listener failed', { error: error instanceof Error ? error : String(error) }),
+    );
+    this.loadErrors = new LoadErrors(this.registry, this.table, this.events);
     this.pool = createPool(options.pool);
     this.engine = new RunEngine({
       paths: this.paths,
@@ -102,6 +108,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       logCapBytes: options.logCapBytes,
       tailBytes: options.tailBytes,
       faults: this.faults,
+      events: this.events,
       onOutput: (run) => this.emit('run-output', { runId: run.runId, jobId: run.jobId, outputBytes: run.outputBytes }),
       onEnded: (record) => this.emit('run-end', record),
       onJobRunEnded: (job) => this.countLogForPruning(job),
@@ -149,6 +156,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   close(): Promise<void> {
     this.closed ??= (async () => {
       this.closing = true;
+      this.events.emit('server.stopping', { running: [...this.engine.runs.keys()] });
       this.clock?.stop();
       for (const job of this.table.values()) disarmJob(job, { retriesToo: true });
       await this.engine.shutdown();
@@ -206,6 +214,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       const job = this.table.install(def, entry);
       this.arm(job, armAfterReplacing(replaced, registeredAt));
       this.runPastDateWithinGrace(job);
+      const nextRun = job.nextFire === null ? null : toIsoLocal(job.nextFire);
+      this.events.emit(existing ? 'job.updated' : 'job.registered', {
+        job_id: def.id,
+        source: options.source,
+        ...(options.file === undefined ? {} : { file: options.file }),
+        on_demand: !job.schedule,
+        next_run: nextRun,
+      });
       const overlaps = job.schedule ? findOverlaps(job, this.table.values(), Date.now()) : [];
       if (overlaps.length > 0) {
         this.logger.warn(`job ${def.id} fires at the same second as other jobs`, { overlaps: overlaps.join(',') });
@@ -227,6 +243,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       disarmJob(job, { retriesToo: true });
       if (job.pending) this.engine.stop(job.pending, 'cancelled');
       this.table.remove(job);
+      this.events.emit('job.removed', {
+        job_id: id,
+        source: job.entry.source,
+        ...(job.entry.file === undefined ? {} : { file: job.entry.file }),
+        running: job.active.size,
+      });
       return { jobId: id, running: job.active.size };
     });
   }
@@ -327,10 +349,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const killed = await killStaleRunProcesses(new Set(unfinished.map((r) => r.run_id)));
     const now = toIsoLocal(Date.now());
     for (const record of unfinished) {
-      this.history.record(
-        { ...record, status: 'interrupted', ended_at: now, error: 'the server stopped while this run was in progress' },
-        this.configuredKeep(record.job_id),
-      );
+      const interrupted: RunRecord = { ...record, status: 'interrupted', ended_at: now, error: 'the server stopped while this run was in progress' };
+      this.history.record(interrupted, this.configuredKeep(record.job_id));
+      emitEnded(this.events, interrupted);
     }
     this.logger.warn(`marked ${unfinished.length} run(s) in progress at the last shutdown as interrupted`, {
       killed_leftover_processes: killed,
@@ -349,6 +370,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const job = this.table.get(id);
     if (!job) throw new MxxError('JOB_NOT_FOUND', `job ${id} not found`, { hint: 'list jobs with: mxx list' });
     return job;
+  }
+
+  /** The job's parsed definition (a copy is not made: treat it as read-only), or undefined. */
+  definition(id: string): Readonly<JobDefinition> | undefined {
+    return this.table.get(id)?.def;
   }
 
   hasJob(id: string): boolean {
@@ -464,6 +490,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       return job;
     });
     const stopped = terminate ? await this.stop(id) : [];
+    this.events.emit('job.paused', { job_id: id, stopped: stopped.length });
     return { jobId: id, onDemand: !job.schedule, stopped };
   }
 
@@ -475,6 +502,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       job.entry.paused = false;
       touch(job);
       this.arm(job);
+      this.events.emit('job.resumed', { job_id: id, next_run: job.nextFire === null ? null : toIsoLocal(job.nextFire) });
       return { jobId: id, wasPaused };
     });
   }

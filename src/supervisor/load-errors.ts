@@ -2,6 +2,7 @@
  * Job files that failed to load: by file, for /health, and on the registry entry of a job whose
  * last good definition stays active (`load_error`). The job's entry shows it once it is saved.
  */
+import type { EventHub } from '../events/hub.js';
 import type { RegistryEntry } from '../records.js';
 import type { Registry } from '../registry/index.js';
 import type { JobTable } from './job-table.js';
@@ -20,10 +21,16 @@ export class LoadErrors {
   constructor(
     private readonly registry: Registry,
     private readonly table: JobTable,
+    private readonly events: EventHub,
   ) {}
 
   set(file: string, jobId: string | null, error: string, { transient = false }: { transient?: boolean } = {}): void {
+    const before = this.byFile.get(file);
     this.byFile.set(file, { file, jobId, error, ...(transient ? { transient } : {}) });
+    // Once per error: the watcher's retries of a transient one say nothing new.
+    if (before?.error !== error) {
+      this.events.emit('file.error', { file, ...(jobId === null ? {} : { job_id: jobId }), error, ...(transient ? { transient } : {}) });
+    }
     const entry = jobId === null ? undefined : this.registry.get(jobId);
     if (entry && entry.source === 'file' && entry.file === file && entry.load_error !== error) {
       this.afterSaving(this.registry.update(entry.job_id, { load_error: error }), entry.job_id, file, (live) => (live.load_error = error));
@@ -33,6 +40,7 @@ export class LoadErrors {
   clear(file: string): void {
     const known = this.byFile.get(file);
     this.byFile.delete(file);
+    if (known) this.events.emit('file.fixed', { file, ...(known.jobId === null ? {} : { job_id: known.jobId }) });
     const entry = known?.jobId ? this.registry.get(known.jobId) : undefined;
     if (entry?.load_error !== undefined && entry.file === file) {
       this.afterSaving(this.registry.update(entry.job_id, { load_error: undefined }), entry.job_id, file, (live) => delete live.load_error);

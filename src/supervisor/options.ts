@@ -3,6 +3,7 @@ import { MxxError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { MxxPaths } from '../paths.js';
 import type { PoolOptions } from '../pool.js';
+import { DEFAULT_EVENT_BUFFER } from '../events/hub.js';
 
 /** @default 64 */
 export const DEFAULT_MAX_CONCURRENCY = 64;
@@ -27,6 +28,8 @@ export interface SupervisorOptions {
   logCapBytes?: number;
   /** Output kept in the run record, in bytes (0 keeps none). @default 4096 */
   tailBytes?: number;
+  /** Events kept for replay by the event stream (SPEC §10). A whole number ≥ 1. @default 10 000 */
+  eventBuffer?: number;
 }
 
 export interface ResolvedSupervisorOptions {
@@ -37,6 +40,7 @@ export interface ResolvedSupervisorOptions {
   pool: PoolOptions & { minCapacity: number };
   logCapBytes: number;
   tailBytes: number;
+  eventBuffer: number;
 }
 
 /** `value` if it is a whole number ≥ `min`; otherwise a clear error naming the option as `name`. */
@@ -49,6 +53,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSu
   const maxConcurrency = assertWholeNumber(options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY, 'maxConcurrency', 1);
   const logCapBytes = assertWholeNumber(options.logCapBytes ?? DEFAULT_LOG_CAP_BYTES, 'logCapBytes', 0, { infinite: true });
   const tailBytes = assertWholeNumber(options.tailBytes ?? DEFAULT_TAIL_BYTES, 'tailBytes', 0);
+  const eventBuffer = assertWholeNumber(options.eventBuffer ?? DEFAULT_EVENT_BUFFER, 'eventBuffer', 1);
   return {
     paths: options.paths,
     logger: options.logger ?? createLogger(),
@@ -56,5 +61,6 @@ export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSu
     pool: { ...options.pool, minCapacity: Math.max(options.pool?.minCapacity ?? 0, maxConcurrency) },
     logCapBytes,
     tailBytes,
+    eventBuffer,
   };
 }

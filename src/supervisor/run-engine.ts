@@ -7,6 +7,7 @@ import type { ExecutionPool } from '../pool.js';
 import { runLogFile, type MxxPaths } from '../paths.js';
 import { toIsoLocal, type RunRecord } from '../records.js';
 import type { RunResult, StopReason } from '../../workers/protocol.js';
+import type { EventHub } from '../events/hub.js';
 import type { RunCounters } from './counters.js';
 import { Dispatcher } from './dispatch.js';
 import type { FaultLog } from './faults.js';
@@ -31,6 +32,8 @@ export interface RunEngineOptions {
   logCapBytes: number;
   tailBytes: number;
   faults: FaultLog;
+  /** Where run.queued, run.started, run.ended, run.skipped and run.missed go. */
+  events: EventHub;
   onOutput(run: ActiveRun): void;
   /** Every record that reached a final state (runs, skips, misses). */
   onEnded(record: RunRecord): void;
@@ -63,6 +66,8 @@ export class RunEngine {
         // after a crash both read as in progress).
         run.record.status = 'running';
         touch(options.table.get(run.jobId));
+        const { record } = run;
+        options.events.emit('run.started', { ...runFields(record), pid: record.pid, started_at: record.started_at });
       },
       onOutput: (run) => options.onOutput(run),
       onEnded: (run, result, reason) => this.onRunEnded(run, result, reason),
@@ -86,6 +91,7 @@ export class RunEngine {
         touch(job);
         this.runs.set(run.runId, run);
         this.record(run.record);
+        this.options.events.emit('run.queued', { ...runFields(run.record), reason: 'overlap' });
         return { kind: 'queued', run };
       }
       case 'replace': {
@@ -121,7 +127,7 @@ export class RunEngine {
   /** A record that is final as it is written (skipped, missed, interrupted). */
   recordEnded(record: RunRecord): void {
     this.record(record);
-    this.options.onEnded(record);
+    this.ended(record);
   }
 
   /** Stops everything and resolves when every run has ended. No new run starts after this. */
@@ -158,8 +164,10 @@ export class RunEngine {
   private submit(job: Job, run: ActiveRun): void {
     // Written before its process can start (the dispatcher waits for the write), so a crash of the
     // server finds it and marks it interrupted instead of running the same fire again.
-    run.record.status = this.dispatcher.willWait() ? 'queued' : 'running';
+    const waits = this.dispatcher.willWait();
+    run.record.status = waits ? 'queued' : 'running';
     this.record(run.record);
+    if (waits) this.options.events.emit('run.queued', { ...runFields(run.record), reason: 'concurrency' });
     this.dispatcher.submit(run, job.def);
   }
 
@@ -212,11 +220,17 @@ export class RunEngine {
     this.runs.delete(run.runId);
     this.record(record);
     run.resolveDone();
-    this.options.onEnded(record);
+    this.ended(record);
     if (job && !this.closing) {
       setImmediate(() => this.startPending(job));
       this.options.onJobRunEnded(job);
     }
+  }
+
+  /** Every final record: its event, then the supervisor's listeners. */
+  private ended(record: RunRecord): void {
+    emitEnded(this.options.events, record);
+    this.options.onEnded(record);
   }
 
   /** After a run ends: the job's queued fire, then its group's, may start now. */
@@ -229,4 +243,26 @@ export class RunEngine {
       this.start(candidate, pending);
     }
   }
+}
+
+function runFields(record: RunRecord): { job_id: string; run_id: string; trigger: RunRecord['trigger']; scheduled_at: string | null } {
+  return { job_id: record.job_id, run_id: record.run_id, trigger: record.trigger, scheduled_at: record.scheduled_at };
+}
+
+/** run.skipped / run.missed for records that never ran, run.ended for every other final record. */
+export function emitEnded(events: EventHub, record: RunRecord): void {
+  if (record.status === 'skipped' || record.status === 'missed') {
+    events.emit(record.status === 'skipped' ? 'run.skipped' : 'run.missed', { ...runFields(record), reason: record.error });
+    return;
+  }
+  events.emit('run.ended', {
+    ...runFields(record),
+    status: record.status,
+    exit_code: record.exit_code,
+    signal: record.signal,
+    duration_ms: record.duration_ms,
+    started_at: record.started_at,
+    error: record.error,
+    attempt: record.attempt,
+  });
 }

@@ -4,6 +4,8 @@
  * shutdown. No process runs and no real time passes.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { EventHub } from '../../src/events/hub.js';
+import type { ServerEvent } from '../../src/events/types.js';
 import { silentLogger } from '../../src/logger.js';
 import type { RunRecord } from '../../src/records.js';
 import { FaultLog } from '../../src/supervisor/faults.js';
@@ -29,6 +31,9 @@ function setup(docs: Record<string, Record<string, unknown>>, { maxConcurrency =
   const history = createFakeHistory();
   const table = jobTable(...Object.entries(docs).map(([id, doc]) => jobDef(id, doc)));
   const ended: RunRecord[] = [];
+  const events = new EventHub(1000);
+  const seen: ServerEvent[] = [];
+  events.subscribe((e) => seen.push(e));
   const engine = new RunEngine({
     paths,
     pool,
@@ -39,6 +44,7 @@ function setup(docs: Record<string, Record<string, unknown>>, { maxConcurrency =
     logCapBytes: 1024,
     tailBytes: 64,
     faults: new FaultLog(silentLogger),
+    events,
     onOutput: () => {},
     onEnded: (record) => ended.push(record),
     onJobRunEnded: () => {},
@@ -46,7 +52,7 @@ function setup(docs: Record<string, Record<string, unknown>>, { maxConcurrency =
   const fire = (id: string, request: FireRequest = scheduled()) => engine.fire(table.get(id)!, request);
   /** Run ids in the order the pool got them. */
   const sentRuns = () => pool.runs.map((r) => r.request.runId);
-  return { pool, history, table, ended, engine, fire, sentRuns };
+  return { pool, history, table, ended, engine, fire, sentRuns, seen };
 }
 
 describe('retries', () => {
@@ -249,5 +255,38 @@ describe('shutdown', () => {
     await vi.advanceTimersByTimeAsync(3_600_000);
     expect(pool.runs).toHaveLength(2);
     expect(engine.runs.size).toBe(0);
+  });
+});
+
+describe('events', () => {
+  it('a run that waits for a slot is run.queued (concurrency), then run.started and run.ended with its outcome', async () => {
+    const { pool, fire, seen } = setup({ a: {}, b: {} }, { maxConcurrency: 1 });
+    fire('a');
+    fire('b');
+    await nextTurns();
+    pool.runs[0]!.start();
+    pool.runs[0]!.end({ status: 'failed', exitCode: 3 });
+    await nextTurns();
+    pool.runs[1]!.start();
+    pool.runs[1]!.end({ status: 'completed', exitCode: 0 });
+    await nextTurns();
+    const trail = seen.map((e) => `${e.type}:${'job_id' in e ? e.job_id : ''}`);
+    expect(trail).toEqual(['run.queued:b', 'run.started:a', 'run.ended:a', 'run.started:b', 'run.ended:b']);
+    expect(seen.find((e) => e.type === 'run.queued')).toMatchObject({ reason: 'concurrency', trigger: 'schedule' });
+    expect(seen.find((e) => e.type === 'run.ended')).toMatchObject({ job_id: 'a', status: 'failed', exit_code: 3 });
+  });
+
+  it('a fire queued behind its own run is run.queued (overlap); a skipped fire is run.skipped with the reason', async () => {
+    const { fire, seen } = setup({ q: { policy: { overlap: 'queue' } }, s: {} });
+    fire('q');
+    fire('q');
+    fire('s');
+    fire('s');
+    await nextTurns();
+    expect(seen.filter((e) => e.type === 'run.queued')).toMatchObject([{ job_id: 'q', reason: 'overlap' }]);
+    const skipped = seen.filter((e) => e.type === 'run.skipped');
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]).toMatchObject({ job_id: 's' });
+    expect(String((skipped[0] as { reason: string }).reason)).toMatch(/running/);
   });
 });
