@@ -1,5 +1,6 @@
 /** resolveServerOptions → createSupervisor → load job files → listen. */
 import { createMxxApp } from './api/app.js';
+import type { EventRoutesOptions } from './api/events.js';
 import { resolveServerOptions, type ServerOptions } from './config.js';
 import { loadJobsFolder } from './job-files.js';
 import { lockHome } from './home-lock.js';
@@ -7,7 +8,7 @@ import { listen, type Listener } from './listen.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics/index.js';
 import { isLoopbackHost } from './net/loopback.js';
-import { startNotifier } from './notify/index.js';
+import { startNotifier, type NotifierOptions } from './notify/index.js';
 import { attachServerLog } from './server-log.js';
 import { createSupervisor, type Supervisor } from './supervisor/index.js';
 import { startWatcher, type JobsWatcher } from './watcher.js';
@@ -18,6 +19,12 @@ export interface StartOptions extends ServerOptions {
   logger?: Logger;
   /** Watch the jobs folder for changes. @default true */
   watch?: boolean;
+  /** Events kept for replay by the event stream. @default 10 000 */
+  eventBuffer?: number;
+  /** The event stream's bounds and heartbeat. @default its defaults */
+  eventStream?: Omit<EventRoutesOptions, 'logger'>;
+  /** The notifier's timeouts and bounds (defaults for every job come from config.toml). @default its defaults */
+  notifier?: Omit<NotifierOptions, 'logger' | 'serverUrl'>;
 }
 
 export interface RunningServer {
@@ -42,6 +49,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       paths: resolved.paths,
       logger,
       maxConcurrency: resolved.maxConcurrency,
+      ...(options.eventBuffer === undefined ? {} : { eventBuffer: options.eventBuffer }),
       ...(resolved.threads === undefined ? {} : { pool: { threads: resolved.threads } }),
     });
   } catch (error) {
@@ -55,10 +63,11 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   let ownPort = resolved.port;
   let ownUrl = '';
   const detachLog = attachServerLog(supervisor.events, logger);
-  const notifier = startNotifier(supervisor, { logger, serverUrl: () => ownUrl });
+  const notifier = startNotifier(supervisor, { ...options.notifier, logger, serverUrl: () => ownUrl });
   const metrics = createMetrics(supervisor, { notifications: notifier });
   const { app, close: closeStreams } = createMxxApp(supervisor, {
     metrics,
+    ...(options.eventStream === undefined ? {} : { eventStream: options.eventStream }),
     logger,
     isReady: () => ready,
     jobsFolder: () => watcher?.state(),

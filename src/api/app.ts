@@ -6,7 +6,7 @@ import type { Supervisor } from '../supervisor/index.js';
 import { createGuard, type GuardOptions } from './guard.js';
 import { registerHealthRoutes } from './health.js';
 import type { Metrics } from '../metrics/index.js';
-import { registerEventRoutes, type EventStreams } from './events.js';
+import { registerEventRoutes, type EventRoutesOptions, type EventStreams } from './events.js';
 import { createErrorHandler } from './http.js';
 import { registerJobRoutes } from './jobs.js';
 import { createLogFollowers, DEFAULT_MAX_LOG_FOLLOWERS } from './log-followers.js';
@@ -29,8 +29,8 @@ export interface AppOptions extends GuardOptions {
   jobsFolder?: () => HealthBody['jobs_folder'];
   /** Clients following run logs at once (`?follow=true`), over the whole server; beyond: 503 TOO_MANY_SUBSCRIBERS. @default 64 */
   maxLogFollowers?: number;
-  /** Event stream subscribers at once; beyond: 503 TOO_MANY_SUBSCRIBERS. @default 100 */
-  maxEventSubscribers?: number;
+  /** The event stream's bounds and heartbeat (see EventRoutesOptions). @default its defaults */
+  eventStream?: Omit<EventRoutesOptions, 'logger'>;
   /** Served at GET /metrics (at the root). @default no /metrics */
   metrics?: Metrics;
 }
@@ -66,10 +66,7 @@ export function createMxxApp(supervisor: Supervisor, options: AppOptions): MxxAp
   const followers = createLogFollowers(supervisor, options.maxLogFollowers ?? DEFAULT_MAX_LOG_FOLLOWERS, logger);
   registerRunRoutes(routes, supervisor, followers, logger);
   registerRegistryRoutes(routes, supervisor);
-  const streams: EventStreams = registerEventRoutes(routes, supervisor.events, {
-    logger,
-    ...(options.maxEventSubscribers === undefined ? {} : { maxSubscribers: options.maxEventSubscribers }),
-  });
+  const streams: EventStreams = registerEventRoutes(routes, supervisor.events, { ...options.eventStream, logger });
   const { metrics } = options;
   if (metrics) {
     app.on('GET', '/metrics', async () => {
