@@ -119,6 +119,8 @@ export interface JobOptions {
   overlap?: 'skip' | 'queue' | 'replace' | 'allow';
   maxInstances?: number;
   history?: number;
+  /** The job's [notify] section. */
+  notify?: Record<string, unknown>;
 }
 
 /** The job document's sections (config) and schedule, as the API and the registry take them. */
@@ -131,6 +133,7 @@ export function jobDocument(options: JobOptions): { config: Record<string, unkno
     os: { cmd: options.cmd ?? 'true' },
     lifetime: { lifetime: options.lifetime ?? 60, grace: options.grace ?? 1 },
     ...(Object.keys(policy).length ? { policy } : {}),
+    ...(options.notify ? { notify: options.notify } : {}),
   };
   const schedule =
     options.cron !== undefined

@@ -6,7 +6,7 @@
 import type { RunRecord } from '../../src/records.js';
 import { call } from './http.js';
 import { makeTempDir } from './home.js';
-import { jobId, lateness, ms, readHistory, startMxxServer, trigger, waitForRunEnd, writeRegistry } from './mxx.js';
+import { jobId, lateness, ms, readHistory, startMxxServer, trigger, waitForRunEnd, writeRegistry, type MxxServer } from './mxx.js';
 import { rssMb } from './linux-proc.js';
 import type { BenchContext } from './scenario.js';
 import { sleep, sleepUntil } from './time.js';
@@ -21,6 +21,17 @@ export interface MxxPrecisionOptions {
   /** Probe the API (GET /health, GET /jobs/{id}) all along the window. */
   probeApi: boolean;
   maxConcurrency?: number;
+  /** The jobs' command. @default 'true' */
+  cmd?: string;
+  /** The jobs' [notify] section. @default none */
+  notify?: Record<string, unknown>;
+  /** Started at the window's start, stopped at its end: load or probes beside the fires (event stream readers, scrapes). */
+  observe?: (server: MxxServer, windowEnd: number) => WindowObserver;
+}
+
+/** Something running beside the fires for the window; its figures go into the result's `observed`. */
+export interface WindowObserver {
+  stop(): Promise<Record<string, unknown>>;
 }
 
 export interface MxxPrecisionResult {
@@ -45,6 +56,8 @@ export interface MxxPrecisionResult {
   idleApi: number[];
   apiErrors: number;
   rssMb: number | null;
+  /** What options.observe reported. */
+  observed?: Record<string, unknown>;
 }
 
 /** GET /health round trips on a server with no jobs: the API's latency when nothing else happens. */
@@ -71,7 +84,10 @@ export async function measureMxxPrecision(ctx: BenchContext, options: MxxPrecisi
   const ids = Array.from({ length: options.jobs }, (_, i) => jobId('every-second', i));
   const home = makeTempDir(`precision-${options.jobs}`);
   writeRegistry(home, [
-    ...ids.map((id) => ({ id, options: { cron: '* * * * * *', cmd: 'true', lifetime: 30, history: options.seconds + 200 } })),
+    ...ids.map((id) => ({
+      id,
+      options: { cron: '* * * * * *', cmd: options.cmd ?? 'true', lifetime: 30, history: options.seconds + 200, ...(options.notify ? { notify: options.notify } : {}) },
+    })),
     { id: 'warm-up', options: { cmd: 'true', overlap: 'allow' as const, maxInstances: 8 } },
   ]);
   const server = await startMxxServer({
@@ -89,6 +105,7 @@ export async function measureMxxPrecision(ctx: BenchContext, options: MxxPrecisi
     let apiErrors = 0;
     let rss: number | null = null;
     await sleepUntil(windowStart);
+    const observer = options.observe?.(server, windowEnd);
     if (options.probeApi) {
       let i = 0;
       while (Date.now() < windowEnd - 50) {
@@ -106,6 +123,11 @@ export async function measureMxxPrecision(ctx: BenchContext, options: MxxPrecisi
     } else {
       await sleepUntil(windowEnd - 500);
       rss = rssMb(server.pid);
+    }
+    let observed: Record<string, unknown> | undefined;
+    if (observer) {
+      await sleepUntil(windowEnd);
+      observed = await observer.stop();
     }
     await sleepUntil(windowEnd + options.drainMs);
     const stopAt = performance.now();
@@ -145,6 +167,7 @@ export async function measureMxxPrecision(ctx: BenchContext, options: MxxPrecisi
       idleApi,
       apiErrors,
       rssMb: rss,
+      ...(observed ? { observed } : {}),
     };
   } finally {
     await server.dispose();

@@ -11,6 +11,7 @@ import { api } from './08-api.js';
 import { memoryStartup } from './09-memory-startup.js';
 import { lifetimePrecision } from './10-lifetime.js';
 import { runSweep } from './11-run-sweep.js';
+import { visibility } from './12-visibility.js';
 
 export const SCENARIOS: Scenario[] = [
   firePrecision,
@@ -24,4 +25,5 @@ export const SCENARIOS: Scenario[] = [
   memoryStartup,
   lifetimePrecision,
   runSweep,
+  visibility,
 ];

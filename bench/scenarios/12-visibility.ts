@@ -1,0 +1,112 @@
+/**
+ * 12. Visibility costs: the saturation scenario (1000 jobs every second) with 10 event stream
+ * subscribers and a /metrics scrape each second against the same scenario without them; one
+ * subscriber that never reads (the server's memory must stay bounded); and a webhook that never
+ * answers on 50 failing every-second jobs against the same jobs without notifications.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { observers } from '../lib/observers.js';
+import { measureMxxPrecision, type MxxPrecisionResult } from '../lib/precision.js';
+import { atLeast, atMost, holds, row, type BenchContext, type Scenario } from '../lib/scenario.js';
+import { ratio, summarize } from '../lib/stats.js';
+
+interface Observed {
+  rss: { startMb: number | null; maxMb: number | null; endMb: number | null };
+  readers: Array<{ events: number; bytes: number; errors: number }>;
+  stalled: Array<{ dropped: boolean }>;
+  scrapes?: { scrapes: number; errors: number; ms: number[] };
+}
+
+const growth = (o: Observed | undefined): number | null =>
+  o?.rss.startMb == null || o.rss.maxMb == null ? null : o.rss.maxMb - o.rss.startMb;
+
+/** A webhook receiver that accepts every connection and never answers. */
+async function hangingReceiver(): Promise<{ url: string; requests: () => number; close(): Promise<void> }> {
+  let requests = 0;
+  const server: Server = createServer(() => {
+    requests++;
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    requests: () => requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function window(ctx: BenchContext, label: string, options: Partial<Parameters<typeof measureMxxPrecision>[1]> & { jobs: number }): Promise<MxxPrecisionResult> {
+  const seconds = ctx.seconds(20, 2);
+  ctx.log(`mxx: ${options.jobs} job(s) every second, ${seconds} s — ${label}`);
+  return measureMxxPrecision(ctx, { seconds, leadMs: ctx.pick(2000, 300), drainMs: ctx.pick(2000, 500), probeApi: false, ...options });
+}
+
+export const visibility: Scenario = {
+  n: 12,
+  id: 'visibility',
+  title: 'Visibility: event stream, metrics and notifications under load',
+  async run(ctx) {
+    const plain = await window(ctx, 'nobody watching', { jobs: 1000, observe: observers({}) });
+    const watched = await window(ctx, '10 event stream readers + /metrics each second', { jobs: 1000, observe: observers({ readers: 10, scrape: true }) });
+    const stalled = await window(ctx, 'one subscriber that never reads', { jobs: 1000, observe: observers({ stalled: 1 }) });
+    const w = watched.observed as Observed | undefined;
+    const s = stalled.observed as Observed | undefined;
+    const p = plain.observed as Observed | undefined;
+    const events = w?.readers.map((r) => r.events) ?? [];
+    const scrapeMs = summarize(w?.scrapes?.ms ?? []);
+    const plainGrowth = growth(p);
+    const stalledGrowth = growth(s);
+
+    const failing = { jobs: 50, cmd: 'exit 3' };
+    const quiet = await window(ctx, '50 failing jobs, no notifications', failing);
+    const receiver = await hangingReceiver();
+    let hooked: MxxPrecisionResult;
+    try {
+      hooked = await window(ctx, '50 failing jobs, webhook that never answers', { ...failing, notify: { webhook: receiver.url, on: ['failed'] } });
+    } finally {
+      await receiver.close();
+    }
+    const q = summarize(quiet.lateness);
+    const h = summarize(hooked.lateness);
+    const rows = [
+      row('spawn rate, 10 readers + scrape each second', watched.startRate, '/s', {
+        baseline: 'same, nobody watching',
+        baselineValue: plain.startRate,
+        target: atLeast(ratio(watched.startRate, plain.startRate), 0.95, '≥ 0.95×'),
+        note: `events per reader ${Math.min(...events, Infinity) === Infinity ? '—' : `${Math.min(...events)}–${Math.max(...events)}`}, scrapes ${w?.scrapes?.scrapes ?? 0} (p99 ${scrapeMs.p99 === null ? '—' : Math.round(scrapeMs.p99)} ms, ${w?.scrapes?.errors ?? 0} failed)`,
+      }),
+      row('fires lost, 10 readers + scrape', watched.lost, '', { baseline: 'nobody watching', baselineValue: plain.lost }),
+      row('server RSS growth, one subscriber never reading', stalledGrowth, 'MB', {
+        baseline: 'same, nobody watching',
+        baselineValue: plainGrowth,
+        target: atMost(stalledGrowth === null || plainGrowth === null ? null : stalledGrowth - plainGrowth, 20, '≤ +20 MB'),
+        note: `subscriber ${s?.stalled[0]?.dropped ? 'dropped by the server' : 'still connected'} at the end`,
+      }),
+      row('50 failing jobs: late p99, webhook never answering', h.p99, 'ms', {
+        baseline: 'same jobs, no notifications',
+        baselineValue: q.p99,
+        target: atMost(ratio(h.p99, q.p99), 1.1, '≤ 1.1×'),
+        note: `${receiver.requests()} webhook requests received; fires not run ${hooked.expected - hooked.lateness.length} (baseline ${quiet.expected - quiet.lateness.length})`,
+      }),
+      row('50 failing jobs: late p50, webhook never answering', h.p50, 'ms', { baseline: 'same jobs, no notifications', baselineValue: q.p50 }),
+      row('fires with a run record, webhook never answering', hooked.expected - hooked.lost, '', {
+        target: holds(hooked.lost === 0, 'every fire accounted for'),
+        note: `of ${hooked.expected}`,
+      }),
+    ];
+    const strip = (r: MxxPrecisionResult) => ({ ...r, lateness: summarize(r.lateness), api: undefined, idleApi: undefined });
+    return {
+      rows,
+      details: { plain: strip(plain), watched: strip(watched), stalled: strip(stalled), quiet: strip(quiet), hooked: strip(hooked) },
+      notes: [
+        'The readers and the scraper run in the bench process on the same 2 cores as the server: their own CPU counts against the server here.',
+        ...(ctx.options.quick ? ['quick: 2 s windows; the ratios are a smoke test, not a measurement.'] : []),
+      ],
+    };
+  },
+};
