@@ -17,7 +17,15 @@ export interface ClientOptions {
   timeoutMs?: number;
 }
 
-export type Query = Record<string, string | number | boolean | undefined>;
+/** An array value repeats the parameter (`?job=a&job=b`). */
+export type Query = Record<string, string | number | boolean | readonly string[] | undefined>;
+
+export interface StreamOptions {
+  /** Extra request headers (e.g. Last-Event-ID). */
+  headers?: Record<string, string>;
+  /** Aborting ends the stream: its promise then resolves the headers as at a clean end. */
+  signal?: AbortSignal;
+}
 
 export interface ApiResponse<T> {
   body: T;
@@ -33,8 +41,8 @@ export interface Client {
   delete<T>(path: string, query?: Query): Promise<ApiResponse<T>>;
   /** GET a body as bytes, with the answer's headers (logs). */
   raw(path: string, query?: Query): Promise<RawResponse>;
-  /** GET a body and hand each chunk to `onChunk` as it arrives (logs --follow); resolves the headers at its end. */
-  stream(path: string, query: Query, onChunk: (chunk: Uint8Array) => void): Promise<IncomingHttpHeaders>;
+  /** GET a body and hand each chunk to `onChunk` as it arrives (logs --follow, events); resolves the headers at its end. */
+  stream(path: string, query: Query, onChunk: (chunk: Uint8Array) => void, options?: StreamOptions): Promise<IncomingHttpHeaders>;
 }
 
 export interface RawResponse {
@@ -110,10 +118,11 @@ function request(
   headers: Record<string, string>,
   body: string | undefined,
   timeoutMs: number | undefined,
+  signal?: AbortSignal,
 ): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const u = new URL(target);
-    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, { method, headers }, resolve);
+    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, { method, headers, ...(signal ? { signal } : {}) }, resolve);
     req.on('error', reject);
     if (timeoutMs !== undefined) {
       req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error('no answer in time'), { code: 'ETIMEDOUT' })));
@@ -134,12 +143,15 @@ export function createClient(options: ClientOptions): Client {
 
   function url(path: string, query?: Query): string {
     const u = new URL(`${server}${API_PREFIX}${path}`);
-    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(query ?? {})) {
+      if (Array.isArray(v)) for (const item of v as readonly string[]) u.searchParams.append(k, item);
+      else if (v !== undefined) u.searchParams.set(k, String(v));
+    }
     return u.href;
   }
 
-  async function send(method: string, path: string, query?: Query, body?: unknown, stream = false): Promise<IncomingMessage> {
-    const headers: Record<string, string> = { accept: 'application/json, text/plain' };
+  async function send(method: string, path: string, query?: Query, body?: unknown, stream?: StreamOptions): Promise<IncomingMessage> {
+    const headers: Record<string, string> = { accept: 'application/json, text/plain', ...stream?.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     const payload = body === undefined ? undefined : JSON.stringify(body);
     if (payload !== undefined) {
@@ -148,7 +160,7 @@ export function createClient(options: ClientOptions): Client {
     }
     let res: IncomingMessage;
     try {
-      res = await request(url(path, query), method, headers, payload, stream ? undefined : timeoutMs);
+      res = await request(url(path, query), method, headers, payload, stream ? undefined : timeoutMs, stream?.signal);
     } catch (error) {
       throw unreachable(server, error);
     }
@@ -180,9 +192,14 @@ export function createClient(options: ClientOptions): Client {
       for await (const chunk of res) chunks.push(chunk as Buffer);
       return { body: Buffer.concat(chunks), headers: res.headers };
     },
-    async stream(path, query, onChunk) {
-      const res = await send('GET', path, query, undefined, true);
-      for await (const chunk of res) onChunk(chunk as Buffer);
+    async stream(path, query, onChunk, streamOptions = {}) {
+      const { signal } = streamOptions;
+      const res = await send('GET', path, query, undefined, streamOptions);
+      try {
+        for await (const chunk of res) onChunk(chunk as Buffer);
+      } catch (error) {
+        if (!signal?.aborted) throw error;
+      }
       return res.headers;
     },
   };
