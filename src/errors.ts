@@ -1,10 +1,13 @@
 /**
  * The one table of error codes. The API maps `status` to the HTTP status, the CLI maps
- * every code to exit 1 except SERVER_UNREACHABLE (3); usage errors exit 2.
+ * every code to exit 1 except SERVER_UNREACHABLE (3) and CONFIG_INVALID (2, like a bad flag);
+ * usage errors exit 2.
  */
 export const ERROR_CODES = {
   INVALID_REQUEST: { status: 400, exit: 1 },
   INVALID_JOB: { status: 400, exit: 1 },
+  /** config.toml (or its token_file) is wrong: the command line as configured cannot run, like a bad flag. */
+  CONFIG_INVALID: { status: 400, exit: 2 },
   UNAUTHORIZED: { status: 401, exit: 1 },
   FORBIDDEN_ORIGIN: { status: 403, exit: 1 },
   JOB_NOT_FOUND: { status: 404, exit: 1 },

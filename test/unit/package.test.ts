@@ -33,6 +33,10 @@ describe('package surface', () => {
           "exit": 1,
           "status": 413,
         },
+        "CONFIG_INVALID": {
+          "exit": 2,
+          "status": 400,
+        },
         "FORBIDDEN_ORIGIN": {
           "exit": 1,
           "status": 403,
