@@ -4,6 +4,7 @@ import { Builtins, Cli, Command, type BaseContext, type CommandClass } from 'cli
 import { hoistGlobalOptions, useColors } from './argv.js';
 import { EXIT_USAGE, BaseCommand } from './base.js';
 import CancelCommand from './commands/cancel.js';
+import ConfigCommand from './commands/config.js';
 import HealthCommand from './commands/health.js';
 import InfoCommand from './commands/info.js';
 import ListCommand from './commands/list.js';
@@ -82,7 +83,7 @@ export function createCli(binary: BinaryName, options: CreateCliOptions = {}): C
       ? [ServerDefaultCommand]
       : binary === 'mxx-client'
         ? [UsageCommand, ...CLIENT_COMMANDS]
-        : [UsageCommand, ServerCommand, ...CLIENT_COMMANDS];
+        : [UsageCommand, ServerCommand, ConfigCommand, ...CLIENT_COMMANDS];
   for (const command of [...commands, Builtins.HelpCommand, Builtins.VersionCommand]) cli.register(command);
   return cli;
 }

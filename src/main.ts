@@ -10,6 +10,7 @@ import { createMetrics } from './metrics/index.js';
 import { isLoopbackHost } from './net/loopback.js';
 import { startNotifier, type NotifierOptions } from './notify/index.js';
 import { attachServerLog } from './server-log.js';
+import { redactUrl } from './settings/index.js';
 import { createSupervisor, type Supervisor } from './supervisor/index.js';
 import { startWatcher, type JobsWatcher } from './watcher.js';
 
@@ -41,7 +42,11 @@ export interface RunningServer {
  */
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const resolved = resolveServerOptions(options);
-  const logger = options.logger ?? createLogger({ level: resolved.logLevel });
+  const logger = options.logger ?? createLogger({ level: resolved.logLevel, format: resolved.logFormat });
+  if (resolved.store !== undefined) {
+    // Resolved and shown, not acted on yet: a user who set it must not believe it is in use.
+    logger.warn(`store ${redactUrl(resolved.store)} (${resolved.sources.store}) is not supported yet; jobs and runs stay in files under ${resolved.paths.home}`);
+  }
   const lock = lockHome(resolved.paths.server);
   let supervisor: Supervisor;
   try {
@@ -62,8 +67,14 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   let ready = false;
   let ownPort = resolved.port;
   let ownUrl = '';
-  const detachLog = attachServerLog(supervisor.events, logger);
-  const notifier = startNotifier(supervisor, { ...options.notifier, logger, serverUrl: () => ownUrl });
+  const detachLog = attachServerLog(supervisor.events, logger, { jobOf: (runId) => jobOfRun(supervisor, runId) });
+  const notifier = startNotifier(supervisor, {
+    // config.toml's [notify]; defaults given to startServer itself win, as a flag over the file.
+    ...(resolved.notifyDefaults === undefined ? {} : { defaults: resolved.notifyDefaults }),
+    ...options.notifier,
+    logger,
+    serverUrl: () => ownUrl,
+  });
   const metrics = createMetrics(supervisor, { notifications: notifier });
   const { app, close: closeStreams } = createMxxApp(supervisor, {
     metrics,
@@ -72,6 +83,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     isReady: () => ready,
     jobsFolder: () => watcher?.state(),
     debug: resolved.debug,
+    logRequests: resolved.debug,
     loopbackOnly: isLoopbackHost(resolved.host),
     ownPort: () => ownPort,
     allowOrigins: resolved.allowOrigins,
@@ -103,6 +115,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   logger.info(`listening on ${url}`, {
     api: `${url}/api/scheduler`,
     home: resolved.paths.home,
+    config: resolved.configFile ?? 'none',
     jobs: supervisor.jobCount,
     token: resolved.token ? 'required' : 'none',
   });
@@ -127,6 +140,15 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   };
 }
 
+/** The job of a run in progress (the shutdown line names job and run); undefined once it is unknown. */
+function jobOfRun(supervisor: Supervisor, runId: string): string | undefined {
+  try {
+    return supervisor.run(runId).job_id;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * startServer plus SIGINT/SIGTERM handling, for the `server` command. Resolves when the server
  * has shut down. The handlers are installed before start-up, so a signal that arrives while
@@ -134,12 +156,14 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
  */
 export async function runServer(options: StartOptions = {}): Promise<void> {
   let signals = 0;
+  let logger: Logger | null = null;
   let requested: (signal: NodeJS.Signals) => void = () => {};
   const stopRequested = new Promise<NodeJS.Signals>((resolve) => (requested = resolve));
   const onSignal = (signal: NodeJS.Signals): void => {
     signals++;
     if (signals > 1) {
-      process.stderr.write(`second ${signal}: exiting now\n`);
+      if (logger) logger.warn(`second ${signal}: exiting now`);
+      else process.stderr.write(`second ${signal}: exiting now\n`);
       process.exit(130);
     }
     requested(signal);
@@ -148,13 +172,13 @@ export async function runServer(options: StartOptions = {}): Promise<void> {
   process.on('SIGTERM', onSignal);
   try {
     const server = await startServer(options);
-    const logger = server.supervisor.logger;
+    const log = (logger = server.supervisor.logger);
     const signal = await stopRequested;
-    logger.info(`${signal} received: stopping runs and shutting down (send it again to force)`);
+    log.info(`${signal} received: stopping runs and shutting down (send it again to force)`);
     try {
       await server.close();
     } catch (error) {
-      logger.error('shutdown failed', { error: error instanceof Error ? error : String(error) });
+      log.error('shutdown failed', { error: error instanceof Error ? error : String(error) });
     }
   } finally {
     process.off('SIGINT', onSignal);

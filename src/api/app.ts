@@ -1,5 +1,5 @@
 /** createApp(supervisor) → the h3 app under /api/scheduler, with one guard and one error path. */
-import { H3 } from 'h3';
+import { H3, type H3Event } from 'h3';
 import { MxxError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Supervisor } from '../supervisor/index.js';
@@ -33,7 +33,12 @@ export interface AppOptions extends GuardOptions {
   eventStream?: Omit<EventRoutesOptions, 'logger'>;
   /** Served at GET /metrics (at the root). @default no /metrics */
   metrics?: Metrics;
+  /** A debug line per request: method, path, status, ms (`--debug`). Off, it costs nothing. @default false */
+  logRequests?: boolean;
 }
+
+/** When each request began, for its log line (only kept with logRequests). */
+const started = new WeakMap<object, number>();
 
 export interface MxxApp {
   app: H3;
@@ -53,6 +58,17 @@ export function createMxxApp(supervisor: Supervisor, options: AppOptions): MxxAp
     allowMalformedURL: true,
     // The one error path: the guard, the routes and the fallback below only throw.
     onError: createErrorHandler(logger, options.debug ?? false),
+    // Hooks only when asked for: without them h3 does no extra work per request.
+    ...(options.logRequests
+      ? {
+          onRequest: (event: H3Event) => void started.set(event, performance.now()),
+          onResponse: (response: Response, event: H3Event) => {
+            const from = started.get(event);
+            const ms = from === undefined ? undefined : Math.round((performance.now() - from) * 10) / 10;
+            logger.debug('request', { method: event.req.method, path: event.url.pathname, status: response.status, ms });
+          },
+        }
+      : {}),
   });
   const guard = createGuard(options);
   app.use((event) => {
