@@ -147,7 +147,7 @@ export async function removeJobFile(supervisor: Supervisor, path: string): Promi
     guarded(supervisor, file, () => supervisor.setLoadError(file, owned.jobId, recorded, { transient: isStorageFault(error) }));
     return false;
   }
-  supervisor.logger.info(`job file ${file} removed; job ${owned.jobId} unregistered`);
+  // The server log's `job removed … source=file file=…` line says it (src/server-log.ts).
   await loadRefusedClaims(supervisor, owned.jobId);
   return true;
 }
