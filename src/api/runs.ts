@@ -1,4 +1,4 @@
-/** /runs routes: one run's record and its log (streamed from the file, optionally followed live). */
+/** /runs routes: the runs of every job (paged), one run's record and its log (streamed from the file, optionally followed live). */
 import type { Routes } from './routes.js';
 import { MxxError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -8,6 +8,8 @@ import { json } from './http.js';
 import { logFileStream, openLogFile } from './log-file.js';
 import type { LogFollowers } from './log-followers.js';
 import { boolQuery, idParam } from './params.js';
+import { parseRunQuery } from './runs-query.js';
+import type { RunListBody } from './types.js';
 
 /** Where a log answer came from: the run's log file, or the output tail kept in its record. */
 export const LOG_SOURCE_HEADER = 'x-mxx-log-source';
@@ -29,6 +31,12 @@ function tailOf(record: RunRecord): Response {
 }
 
 export function registerRunRoutes(app: Routes, supervisor: Supervisor, followers: LogFollowers, logger: Logger): void {
+  app.get('/runs', (event) => {
+    const { runs, more } = supervisor.recentRuns(parseRunQuery(event));
+    const last = runs.at(-1);
+    return json({ runs, count: runs.length, ...(more && last && { next_before: last.run_id }) } satisfies RunListBody);
+  });
+
   app.get('/runs/:run', (event) => {
     const runId = idParam(event, 'run', 'run id');
     return json(supervisor.run(runId));

@@ -66,6 +66,14 @@ export interface RunsBody {
   count: number;
 }
 
+/** GET /runs: runs of every job, newest first by run id (creation order). */
+export interface RunListBody {
+  runs: RunRecord[];
+  count: number;
+  /** Present when more runs match: pass it as `before` for the next page. */
+  next_before?: string;
+}
+
 export interface NextBody {
   job_id: string;
   next: string[];

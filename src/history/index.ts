@@ -10,6 +10,7 @@ import { removeStaleTempFiles } from '../atomic-file.js';
 import { MxxError } from '../errors.js';
 import { assertJobId, isJobId } from '../job/id.js';
 import { parseJsonLines, toJsonLine } from './jsonl.js';
+import { mergeRecent, newestIdFirst, type RecentRunsPage, type RecentRunsQuery, type RunSource } from './recent.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { RunRecord, RunStatus } from '../records.js';
 import { describeIoError } from '../registry/storage-error.js';
@@ -17,6 +18,7 @@ import { DEFAULT_HISTORY_KEEP } from '../job/defaults.js';
 
 /** policy.history's default. */
 export { DEFAULT_HISTORY_KEEP };
+export type { RecentRunsPage, RecentRunsQuery } from './recent.js';
 
 export interface HistoryOptions {
   /** The runs folder (`<home>/server/runs`). */
@@ -41,6 +43,11 @@ export interface History {
   list(jobId: string, limit?: number): RunRecord[];
   get(runId: string): RunRecord | undefined;
   latest(jobId: string): RunRecord | undefined;
+  /**
+   * One page of the runs of every job (or of query.jobs), newest first by run id (see ./recent.ts).
+   * `current` maps a kept record to the one to filter on and answer with (a run's live record).
+   */
+  recent(query: RecentRunsQuery, current?: (rec: RunRecord) => RunRecord): RecentRunsPage;
   /** Runs whose current status is running or queued. */
   unfinished(): RunRecord[];
   /** Forgets a job's runs, in memory and on disk. */
@@ -65,6 +72,10 @@ interface Stored {
 interface JobHistory {
   runs: Map<string, Stored>;
   sorted: Stored[] | undefined;
+  /** Run ids newest first by id, for the cross-job merge; dropped when a run comes or goes. */
+  ids: string[] | undefined;
+  /** Kept runs by status, so a page filtered by status leaves out jobs that have none. */
+  statuses: Map<RunStatus, number>;
   keep: number;
   file: HistoryFile;
 }
@@ -116,6 +127,31 @@ export function createHistory(options: HistoryOptions): History {
     return job.sorted;
   }
 
+  function countStatus(job: JobHistory, status: RunStatus, delta: number): void {
+    const count = (job.statuses.get(status) ?? 0) + delta;
+    if (count > 0) job.statuses.set(status, count);
+    else job.statuses.delete(status);
+  }
+
+  function sourceOf(job: JobHistory): RunSource {
+    job.ids ??= [...job.runs.keys()].sort(newestIdFirst);
+    return { ids: job.ids, get: (runId) => job.runs.get(runId)!.rec };
+  }
+
+  /** The jobs a page may draw from: those asked for that keep a run of a status asked for. */
+  function* sourcesFor({ jobs: jobIds, statuses }: RecentRunsQuery): Generator<RunSource> {
+    const wanted = new Set(statuses);
+    // A run kept as queued may be running by now (its live record says so): both or neither.
+    if (wanted.has('running') || wanted.has('queued')) wanted.add('running').add('queued');
+    const selected = jobIds === undefined || jobIds.length === 0 ? jobs.values() : new Set(jobIds);
+    for (const item of selected) {
+      const job = typeof item === 'string' ? jobs.get(item) : item;
+      if (!job || job.runs.size === 0) continue;
+      if (wanted.size > 0 && ![...wanted].some((status) => (job.statuses.get(status) ?? 0) > 0)) continue;
+      yield sourceOf(job);
+    }
+  }
+
   function jobFor(jobId: string, file?: { lines: number; endsClean: boolean }): JobHistory {
     let job = jobs.get(jobId);
     if (job) return job;
@@ -123,6 +159,8 @@ export function createHistory(options: HistoryOptions): History {
     const created: JobHistory = {
       runs: new Map(),
       sorted: undefined,
+      ids: undefined,
+      statuses: new Map(),
       keep: DEFAULT_HISTORY_KEEP,
       file: createHistoryFile({
         file: join(dir, `${jobId}.jsonl`),
@@ -143,6 +181,9 @@ export function createHistory(options: HistoryOptions): History {
     job.runs.set(rec.run_id, stored);
     byRunId.set(rec.run_id, stored);
     job.sorted = undefined;
+    if (previous) countStatus(job, previous.rec.status, -1);
+    else job.ids = undefined;
+    countStatus(job, rec.status, 1);
   }
 
   /** Drops the oldest finished runs beyond `keep`; a run still in progress is never dropped. */
@@ -153,9 +194,11 @@ export function createHistory(options: HistoryOptions): History {
       const stored = sorted[i]!;
       if (isUnfinished(stored.rec)) continue;
       job.runs.delete(stored.rec.run_id);
+      countStatus(job, stored.rec.status, -1);
       if (byRunId.get(stored.rec.run_id) === stored) byRunId.delete(stored.rec.run_id);
     }
     job.sorted = undefined;
+    job.ids = undefined;
   }
 
   async function loadFile(jobId: string, keep: number | undefined): Promise<void> {
@@ -222,6 +265,7 @@ export function createHistory(options: HistoryOptions): History {
       return sorted.slice(0, end).map((stored) => stored.rec);
     },
     get: (runId) => byRunId.get(runId)?.rec,
+    recent: (query, current) => mergeRecent(sourcesFor(query), query, current),
     latest(jobId) {
       const job = jobs.get(jobId);
       return job && job.runs.size > 0 ? sortedRuns(job)[0]?.rec : undefined;
@@ -236,6 +280,8 @@ export function createHistory(options: HistoryOptions): History {
       for (const [runId, stored] of job.runs) if (byRunId.get(runId) === stored) byRunId.delete(runId);
       job.runs.clear();
       job.sorted = undefined;
+      job.ids = undefined;
+      job.statuses.clear();
       await job.file.clear();
     },
     written: (jobId) => jobs.get(jobId)?.file.written() ?? Promise.resolve(),

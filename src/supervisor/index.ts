@@ -11,6 +11,7 @@ import { MxxError } from '../errors.js';
 import { EventHub } from '../events/hub.js';
 import { createHistory, type History } from '../history/index.js';
 import { parseJobDocument } from '../job/parse.js';
+import { didYouMean } from '../job/suggest.js';
 import type { JobDefinition } from '../job/types.js';
 import type { Logger } from '../logger.js';
 import { createPool, type ExecutionPool } from '../pool.js';
@@ -41,6 +42,8 @@ import type {
   Registered,
   Resumed,
   RunOutput,
+  RunPage,
+  RunQuery,
   Triggered,
   Unregistered,
 } from './views.js';
@@ -524,6 +527,20 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   runs(id: string, { limit }: { limit?: number } = {}): RunRecord[] {
     this.getJob(id);
     return this.history.list(id, limit);
+  }
+
+  /**
+   * One page of the runs of every job (or of query.jobs), newest first by run id (creation order),
+   * live while they run; a job that is neither registered nor has runs kept is JOB_NOT_FOUND.
+   */
+  recentRuns(query: RunQuery): RunPage {
+    for (const id of query.jobs ?? []) {
+      if (this.registry.get(id) || this.history.count(id) > 0) continue;
+      const known = this.registry.list().map((entry) => entry.job_id);
+      throw new MxxError('JOB_NOT_FOUND', `job ${id} not found${didYouMean(id, known)}`, { hint: 'list jobs with: mxx list' });
+    }
+    const page = this.history.recent(query, (rec) => this.engine.runs.get(rec.run_id)?.record ?? rec);
+    return { runs: page.runs.map((rec) => ({ ...rec })), more: page.more };
   }
 
   /** One run's record, live while it runs; RUN_NOT_FOUND for an unknown id. */

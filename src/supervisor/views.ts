@@ -4,6 +4,9 @@
  */
 import type { JobSource, RunRecord } from '../records.js';
 
+/** A page of the runs of every job (Supervisor.recentRuns): the query and its answer. */
+export type { RecentRunsQuery as RunQuery, RecentRunsPage as RunPage } from '../history/recent.js';
+
 export type JobFilter = 'all' | 'active' | 'scheduled';
 
 /** One job as it stands now. */
