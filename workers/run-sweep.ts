@@ -73,9 +73,16 @@ async function readRunId(pid: number, now: number): Promise<string | null> {
   return runId;
 }
 
-/** The value of MXX_RUN_ID in a NUL-separated environment block, or null. */
+/**
+ * A notification's command carries the run's MXX_RUN_ID too (SPEC §12) and MXX_EVENT besides; it
+ * is not one of the run's processes: a `started` notice may outlive the run, and has its own lifetime.
+ */
+const notifyMarker = Buffer.from('MXX_EVENT=', 'latin1');
+
+/** The value of MXX_RUN_ID in a NUL-separated environment block, or null (also for a notify cmd). */
 export function runIdOf(environ: Buffer | null): string | null {
   if (environ === null) return null;
+  if (hasVariable(environ, notifyMarker)) return null;
   for (let at = environ.indexOf(marker); at >= 0; at = environ.indexOf(marker, at + 1)) {
     if (at > 0 && environ[at - 1] !== 0) continue; // the text inside another variable's value
     const start = at + marker.length;
@@ -83,6 +90,11 @@ export function runIdOf(environ: Buffer | null): string | null {
     return environ.toString('latin1', start, end < 0 ? environ.length : end);
   }
   return null;
+}
+
+function hasVariable(environ: Buffer, prefix: Buffer): boolean {
+  for (let at = environ.indexOf(prefix); at >= 0; at = environ.indexOf(prefix, at + 1)) if (at === 0 || environ[at - 1] === 0) return true;
+  return false;
 }
 
 interface Batch {

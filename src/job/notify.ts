@@ -56,6 +56,9 @@ export function parseNotifySection(issues: Issues, s: Table, prefix = 'notify'):
     }
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
       issues.add(`${prefix}.webhook`, `must be an http:// or https:// URL, got ${shown(webhook)}`);
+    } else if (url.username !== '' || url.password !== '') {
+      // fetch refuses such a URL, so every delivery would fail; the header is where it belongs.
+      issues.add(`${prefix}.webhook`, 'must not carry a user name or password; send them as headers = { Authorization = "..." }');
     } else out.webhook = webhook;
   }
   if (s.headers !== undefined) {
@@ -95,8 +98,9 @@ export function resolveNotify(job: NotifySpec | undefined, defaults: NotifySpec 
   return {
     on: new Set(merged.on ?? DEFAULT_NOTIFY_ON),
     ...(merged.webhook === undefined ? {} : { webhook: merged.webhook }),
-    // Headers of the defaults (a shared Authorization) stay unless the job sets its own.
-    headers: { ...defaults?.headers, ...job?.headers },
+    // The defaults' headers (a shared Authorization) go with the defaults' webhook only: a job
+    // that names its own receiver must not hand that receiver someone else's token.
+    headers: job?.webhook === undefined ? { ...defaults?.headers, ...job?.headers } : { ...job.headers },
     ...(merged.cmd === undefined ? {} : { cmd: merged.cmd }),
     lifetime: merged.lifetime ?? DEFAULT_NOTIFY_LIFETIME,
   };
