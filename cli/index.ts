@@ -4,6 +4,7 @@ import { Builtins, Cli, Command, type BaseContext, type CommandClass } from 'cli
 import { hoistGlobalOptions, useColors } from './argv.js';
 import { EXIT_USAGE, BaseCommand } from './base.js';
 import CancelCommand from './commands/cancel.js';
+import EventsCommand from './commands/events.js';
 import ConfigCommand from './commands/config.js';
 import HealthCommand from './commands/health.js';
 import InfoCommand from './commands/info.js';
@@ -41,6 +42,7 @@ export const CLIENT_COMMANDS: CommandClass[] = [
   StopCommand,
   NextCommand,
   ValidateCommand,
+  EventsCommand,
 ];
 
 /** `mxx-server [options]` is `mxx server [options]`: the same command on the default path. */
