@@ -10,6 +10,7 @@ const API_TO_CLI: Array<[RegExp, string]> = [
   [/\??\bfollow=true\b/g, '--follow'],
   [/\??\bterminate=true\b/g, '--terminate'],
   [/\bquery parameter limit\b/g, '--limit'],
+  [/\bquery parameter (job|status|since|before)\b/g, '--$1'],
   [/\bquery parameter n\b/g, '-n'],
 ];
 
