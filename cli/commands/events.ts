@@ -83,9 +83,13 @@ export default class EventsCommand extends ClientCommand {
               connected = true;
               if (everConnected) this.err(`reconnected to ${this.client.server}`);
               everConnected = true;
-              failures = 0;
             }
-            for (const message of parser.push(chunk)) this.print(message);
+            for (const message of parser.push(chunk)) {
+              // Only an event proves the stream works: a server that lets us in and ends the
+              // stream at once (shutting down) must not be retried at the shortest delay forever.
+              failures = 0;
+              this.print(message);
+            }
           },
           { signal, headers: this.lastId === undefined ? {} : { 'last-event-id': String(this.lastId) } },
         );

@@ -53,6 +53,9 @@ const STREAM_HEADERS = {
   'cache-control': 'no-store',
   // nginx buffers proxied answers unless told not to; an event stream must not wait in a buffer.
   'x-accel-buffering': 'no',
+  // A stream holds its connection to the end; reused after that, a client reconnecting to a server
+  // that is shutting down would be let in again on the old connection until it is cut.
+  connection: 'close',
 };
 
 export function registerEventRoutes(routes: Routes, hub: EventHub, options: EventRoutesOptions): EventStreams {

@@ -82,6 +82,7 @@ describe('the event stream', () => {
     expect(stream.status).toBe(200);
     expect(stream.headers['content-type']).toBe('text/event-stream');
     expect(stream.headers['cache-control']).toBe('no-store');
+    expect(stream.headers.connection).toBe('close');
     const first = await stream.until((s) => s.frames()[0]);
     expect(first.retry).toMatch(/^\d+$/);
     expect(stream.events()).toEqual([]);
@@ -313,13 +314,15 @@ describe('the event stream with small bounds', () => {
     expect(reader.status).toBe(200);
     await expectApiError(await fetch(url), 503, 'TOO_MANY_SUBSCRIBERS');
 
-    // The stalled socket never reads: the kernel's buffers fill, then its queue on the server.
+    // The stalled socket never reads: the kernel's buffers fill, then its queue on the server. Each
+    // burst stays below the bound, and the reader gets its turn between bursts: only the stalled
+    // client may pass the bound.
     const big = 'x'.repeat(16 * 1024);
     let emitted = 0;
     while (!server.logs().includes('dropped a client that stopped reading') && emitted < 64 * 1024 * 1024) {
-      for (let i = 0; i < 16; i++) server.supervisor.events.emit('file.error', { file: 'flood.toml', error: big });
-      emitted += 16 * big.length;
-      await new Promise((resolve) => setImmediate(resolve));
+      for (let i = 0; i < 2; i++) server.supervisor.events.emit('file.error', { file: 'flood.toml', error: big });
+      emitted += 2 * big.length;
+      await new Promise((resolve) => setTimeout(resolve, 1));
     }
     expect(server.logs()).toMatch(/WARN +event stream: dropped a client that stopped reading \(\d+ bytes unsent, the bound is 65536\)/);
 
