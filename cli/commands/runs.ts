@@ -10,11 +10,16 @@ import { formatAbsolute, formatDuration } from '../format/time.js';
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
-/** `--since`: an ISO 8601 instant as is, or a span back from now (`90s`, `30m`, `2h`, `1d`, `1w`). */
+/**
+ * `--since`: an ISO 8601 time or a span back from now (`90s`, `30m`, `2h`, `1d`, `1w`), sent as an
+ * instant. A time without an offset is this machine's local time (a bare date too: its midnight).
+ */
 export function parseSince(value: string, now = Date.now()): string {
-  const span = /^(\d+(?:\.\d+)?)([smhdw])$/.exec(value.trim());
+  const text = value.trim();
+  const span = /^(\d+(?:\.\d+)?)([smhdw])$/.exec(text);
   if (span) return new Date(now - Number(span[1]) * UNIT_MS[span[2]!]!).toISOString();
-  if (/^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(Date.parse(value))) return value;
+  const ms = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00`) : /^\d{4}-\d{2}-\d{2}[T ]/i.test(text) ? Date.parse(text) : Number.NaN;
+  if (!Number.isNaN(ms)) return new Date(ms).toISOString();
   throw new UsageError(`--since ${JSON.stringify(value)} is neither an ISO 8601 time (2026-11-26T20:15:00Z) nor a span back from now (30m, 2h, 1d)`);
 }
 
