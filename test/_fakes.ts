@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { History } from '../src/history/index.js';
+import { mergeRecent, newestIdFirst } from '../src/history/recent.js';
 import { parseJobDocument } from '../src/job/parse.js';
 import type { JobDefinition } from '../src/job/types.js';
 import { silentLogger, type Logger } from '../src/logger.js';
@@ -248,6 +249,11 @@ export function createFakeHistory(): FakeHistory {
       for (const r of runsOf(jobId)) byRun.delete(r.run_id);
     },
     count: (jobId) => runsOf(jobId).length,
+    recent(query, current) {
+      const jobIds = query.jobs?.length ? query.jobs : [...new Set([...byRun.values()].map((r) => r.job_id))];
+      const sources = jobIds.map((jobId) => ({ ids: runsOf(jobId).map((r) => r.run_id).sort(newestIdFirst), get: (id: string) => byRun.get(id)! }));
+      return mergeRecent(sources, query, current);
+    },
     async flush() {},
     written() {
       if (!held) return Promise.resolve();

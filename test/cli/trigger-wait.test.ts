@@ -205,7 +205,7 @@ describe('a server that goes away while waiting', () => {
       expect((await runCli(['register', 'sleepy.toml', '--server', proc.url], { env: own.env, cwd: own.dir })).code).toBe(0);
       const cli = await startCli(['trigger', 'sleepy', '--follow', '--server', proc.url], /waiting for it to end/);
       const runs = await waitFor(async () => {
-        const body = await (await fetch(`${proc.url}/api/scheduler/runs?job=sleepy&status=running`)).json();
+        const body = (await (await fetch(`${proc.url}/api/scheduler/runs?job=sleepy&status=running`)).json()) as any;
         return body.runs[0]?.pid ? body.runs : null;
       }, 10_000, 'the run to start');
       pid = runs[0].pid as number;
