@@ -4,7 +4,7 @@
  * frame; the socket pulls when it can take more (h3's Node adapter waits for `drain`), so a slow
  * client never slows the emitter. A client whose queue passes `maxBacklogBytes` is dropped.
  */
-import type { EventHub } from '../events/hub.js';
+import type { EventHub, Replay } from '../events/hub.js';
 import type { ServerEvent } from '../events/types.js';
 import { toIsoLocal } from '../records.js';
 import { sseComment, sseFrame, sseRetry } from './sse.js';
@@ -42,14 +42,14 @@ export interface Subscriber {
 
 /**
  * Sent first when the asked-for id is not in the ring: events after it were lost (`evicted`: older
- * than the buffer) or it came from an earlier life of the server (`unknown`: ids start again at 1).
+ * than the buffer) or it came from another life of the server (`unknown`; see EventHub.since).
  * It has no `id:`, so a client's Last-Event-ID stays where it was.
  */
-function resetFrame(hub: EventHub, since: number): Uint8Array {
+function resetFrame(hub: EventHub, since: number, reason: Replay['reason']): Uint8Array {
   const data = {
     type: 'reset',
     time: toIsoLocal(Date.now()),
-    reason: since > hub.lastId ? 'unknown' : 'evicted',
+    reason,
     requested_id: since,
     oldest_id: hub.oldestId,
     last_id: hub.lastId,
@@ -73,7 +73,7 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
   let replayAt = 0;
   let lastSeen = hub.lastId;
   const head = [sseRetry(RETRY_MS), sseComment(`mxx events, last id ${hub.lastId}`)];
-  if (replay.reset && options.since !== null) head.push(resetFrame(hub, options.since));
+  if (replay.reset && options.since !== null) head.push(resetFrame(hub, options.since, replay.reason));
 
   function onEvent(event: ServerEvent): void {
     if (event.id <= lastSeen) return;

@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MxxError } from '../errors.js';
-import { EventHub } from '../events/hub.js';
+import { EventHub, firstEventId } from '../events/hub.js';
 import { createHistory, type History } from '../history/index.js';
 import { parseJobDocument } from '../job/parse.js';
 import { didYouMean } from '../job/suggest.js';
@@ -96,8 +96,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.history = createHistory({ dir: this.paths.runs, logger: this.logger });
     this.counters = new RunCounters(this.registry, this.table);
     this.faults = new FaultLog(this.logger);
-    this.events = new EventHub(options.eventBuffer, (error) =>
-      this.logger.error('an event listener failed', { error: error instanceof Error ? error : String(error) }),
+    this.events = new EventHub(
+      options.eventBuffer,
+      (error) => this.logger.error('an event listener failed', { error: error instanceof Error ? error : String(error) }),
+      firstEventId(this.startedAt),
     );
     this.loadErrors = new LoadErrors(this.registry, this.table, this.events);
     this.pool = createPool(options.pool);

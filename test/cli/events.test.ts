@@ -146,7 +146,7 @@ describe('mxx events and the connection', () => {
     }
   });
 
-  it('reconnects after the server restarts, says so on stderr, and carries on (a reset: ids start again)', async () => {
+  it('reconnects after the server restarts, says so on stderr, and carries on (a reset: the new life starts its ids above the old ones)', async () => {
     const serverHome = await createHome();
     let server = await startTestServer({ home: serverHome });
     const port = server.port;

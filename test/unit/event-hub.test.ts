@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EventHub } from '../../src/events/hub.js';
+import { EventHub, firstEventId } from '../../src/events/hub.js';
 
 const job = (id: string) => ({ job_id: id, stopped: 0 });
 
@@ -49,5 +49,18 @@ describe('EventHub', () => {
     hub.emit('server.stopping', { running: [] });
     expect(seen).toEqual(['server.stopping']);
     expect(errors).toHaveLength(1);
+  });
+
+  it('continues the ids of an earlier life: its ids are a reset, 0 replays this life without one', () => {
+    const first = firstEventId(Date.parse('2026-12-02T10:00:00Z'));
+    const hub = new EventHub(5, undefined, first);
+    hub.emit('job.paused', job('a'));
+    hub.emit('job.paused', job('b'));
+    expect(hub.lastId).toBe(first + 1);
+    // A client of the previous life held an id a little below this life's first.
+    expect(hub.since(first - 50)).toMatchObject({ reset: true, events: [{ id: first }, { id: first + 1 }] });
+    expect(hub.since(0)).toMatchObject({ reset: false, events: [{ id: first }, { id: first + 1 }] });
+    expect(hub.since(first)).toMatchObject({ reset: false, events: [{ id: first + 1 }] });
+    expect(firstEventId(Date.parse('2026-12-02T10:00:00.001Z'))).toBeGreaterThan(first + 999);
   });
 });
