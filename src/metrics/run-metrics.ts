@@ -1,0 +1,103 @@
+/**
+ * The metrics fed by the event hub: runs by job and status, run durations, fire lateness, and the
+ * runs waiting behind their own job's run (overlap = queue), which the supervisor does not count.
+ * The listener does O(1) work per event. Label values are job ids and a fixed set of statuses.
+ */
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { EventListener } from '../events/hub.js';
+import type { EventOf } from '../events/types.js';
+import type { RunStatus } from '../records.js';
+import type { Supervisor } from '../supervisor/index.js';
+import { RAN_STATUSES, type LastRuns } from './last-runs.js';
+
+/** Every status a final run record can have: the label values of mxx_runs_total. */
+const FINAL_STATUSES = [...RAN_STATUSES, 'skipped', 'missed'] as const satisfies readonly RunStatus[];
+
+/** Seconds: 0.1 s … 12 h (a job's runs take from a blink to a nightly batch). */
+export const DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 43200];
+/** Seconds: 1 ms … 5 min (a healthy server fires within milliseconds; a catch-up fire is minutes late). */
+export const LATENESS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+
+/**
+ * The run's end as its record has it (ended_at = started_at + duration_ms for a run that ran; the
+ * event carries no ended_at), so a job learnt from its history and one kept up by events agree.
+ */
+function endedAt(event: EventOf<'run.ended'>): number {
+  const started = event.started_at === null ? Number.NaN : Date.parse(event.started_at);
+  return Number.isFinite(started) && event.duration_ms !== null ? started + event.duration_ms : Date.parse(event.time);
+}
+
+export interface RunMetrics {
+  listener: EventListener;
+  /** Runs queued behind their own job's run (overlap = queue) that have not started or ended yet. */
+  readonly waitingBehindOwnRun: number;
+}
+
+export function createRunMetrics(register: Registry, supervisor: Supervisor, lastRuns: LastRuns): RunMetrics {
+  const runs = new Counter({
+    name: 'mxx_runs_total',
+    help: 'Runs that reached a final status since the server started, by job and status (skipped and missed fires included).',
+    labelNames: ['job', 'status'] as const,
+    registers: [register],
+  });
+  const duration = new Histogram({
+    name: 'mxx_run_duration_seconds',
+    help: 'Duration of ended runs, by job.',
+    labelNames: ['job'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [register],
+  });
+  const lateness = new Histogram({
+    name: 'mxx_fire_lateness_seconds',
+    help: 'Seconds from the instant a scheduled fire or retry was due (jitter included) to the start of its process.',
+    buckets: LATENESS_BUCKETS,
+    registers: [register],
+  });
+  // One at most per job: its pending fire.
+  const behindOwnRun = new Set<string>();
+
+  // A run of a job removed meanwhile ends without a series: removal took the job's series away.
+  // The registry entry covers the start of the server (runs found interrupted) before jobs are installed.
+  const registered = (jobId: string): boolean => supervisor.hasJob(jobId) || supervisor.entry(jobId) !== undefined;
+
+  const listener: EventListener = (event) => {
+    switch (event.type) {
+      case 'run.queued':
+        if (event.reason === 'overlap') behindOwnRun.add(event.run_id);
+        else behindOwnRun.delete(event.run_id);
+        return;
+      case 'run.started': {
+        behindOwnRun.delete(event.run_id);
+        if (event.trigger === 'manual' || event.scheduled_at === null || event.started_at === null) return;
+        const late = (Date.parse(event.started_at) - Date.parse(event.scheduled_at)) / 1000;
+        // Started a hair before its instant (the clock's millisecond rounding) counts as on time.
+        if (Number.isFinite(late)) lateness.observe(Math.max(0, late));
+        return;
+      }
+      case 'run.ended':
+        behindOwnRun.delete(event.run_id);
+        if (!registered(event.job_id)) return;
+        runs.inc({ job: event.job_id, status: event.status });
+        if (event.duration_ms !== null) duration.observe({ job: event.job_id }, event.duration_ms / 1000);
+        lastRuns.ended(event.job_id, event.status, endedAt(event));
+        return;
+      case 'run.skipped':
+      case 'run.missed':
+        if (registered(event.job_id)) runs.inc({ job: event.job_id, status: event.type === 'run.skipped' ? 'skipped' : 'missed' });
+        return;
+      case 'job.removed':
+        for (const status of FINAL_STATUSES) runs.remove({ job: event.job_id, status });
+        duration.remove({ job: event.job_id });
+        lastRuns.forget(event.job_id);
+        return;
+      default:
+        return;
+    }
+  };
+  return {
+    listener,
+    get waitingBehindOwnRun() {
+      return behindOwnRun.size;
+    },
+  };
+}
