@@ -38,6 +38,7 @@ export interface EventFields {
     signal: string | null;
     duration_ms: number | null;
     started_at: string | null;
+    ended_at: string | null;
     error: string | null;
     attempt: number;
   };

@@ -18,13 +18,10 @@ export const DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300
 /** Seconds: 1 ms … 5 min (a healthy server fires within milliseconds; a catch-up fire is minutes late). */
 export const LATENESS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
-/**
- * The run's end as its record has it (ended_at = started_at + duration_ms for a run that ran; the
- * event carries no ended_at), so a job learnt from its history and one kept up by events agree.
- */
+/** The run's end as its record has it (so a job learnt from its history and one kept up by events agree). */
 function endedAt(event: EventOf<'run.ended'>): number {
-  const started = event.started_at === null ? Number.NaN : Date.parse(event.started_at);
-  return Number.isFinite(started) && event.duration_ms !== null ? started + event.duration_ms : Date.parse(event.time);
+  const ended = event.ended_at === null ? Number.NaN : Date.parse(event.ended_at);
+  return Number.isFinite(ended) ? ended : Date.parse(event.time);
 }
 
 export interface RunMetrics {

@@ -262,6 +262,7 @@ export function emitEnded(events: EventHub, record: RunRecord): void {
     signal: record.signal,
     duration_ms: record.duration_ms,
     started_at: record.started_at,
+    ended_at: record.ended_at,
     error: record.error,
     attempt: record.attempt,
   });
