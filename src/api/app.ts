@@ -16,6 +16,7 @@ import { createRoutes } from './routes.js';
 import { registerRunRoutes } from './runs.js';
 import { startingResponse } from './starting.js';
 import type { HealthBody } from './types.js';
+import { createDashboard } from './ui.js';
 
 export const API_BASE = '/api/scheduler';
 
@@ -35,6 +36,8 @@ export interface AppOptions extends GuardOptions {
   metrics?: Metrics;
   /** A debug line per request: method, path, status, ms (`--debug`). Off, it costs nothing. @default false */
   logRequests?: boolean;
+  /** Serve the web dashboard at / (SPEC §14); false: 404 at / (`--no-ui`, `ui = false`). @default true */
+  ui?: boolean;
 }
 
 /** When each request began, for its log line (only kept with logRequests). */
@@ -70,10 +73,13 @@ export function createMxxApp(supervisor: Supervisor, options: AppOptions): MxxAp
         }
       : {}),
   });
-  const guard = createGuard(options);
+  const dashboard = options.ui === false ? null : createDashboard();
+  const guard = createGuard(dashboard ? { ...options, publicPath: dashboard.isPublic } : options);
   app.use((event) => {
     guard(event);
-    if (options.isReady && !options.isReady()) return startingResponse(event.url.pathname, `${API_BASE}/health`);
+    // The page loads while the server starts; its API calls wait for SERVER_STARTING to pass.
+    const page = dashboard?.isPublic(event.req.method, event.url.pathname) ?? false;
+    if (options.isReady && !options.isReady() && !page) return startingResponse(event.url.pathname, `${API_BASE}/health`);
     return undefined;
   });
   const routes = createRoutes(app, API_BASE);
@@ -90,6 +96,7 @@ export function createMxxApp(supervisor: Supervisor, options: AppOptions): MxxAp
       return new Response(body, { headers: { 'content-type': contentType, 'cache-control': 'no-store' } });
     });
   }
+  dashboard?.register(app);
   app.all('/**', (event) => {
     assertDecodablePath(event.url.pathname);
     throw new MxxError('NOT_FOUND', `no such endpoint: ${event.req.method} ${event.url.pathname}`, {

@@ -19,6 +19,12 @@ export interface GuardOptions {
   ownPort: () => number;
   /** Serialised web origins allowed besides the server's own (`--allow-origin`). @default [] */
   allowOrigins?: readonly string[];
+  /**
+   * Requests that need no token: the dashboard's page and assets, which hold no data (a page load
+   * cannot send a token; the page sends it on every API call). Host and Origin rules still apply.
+   * @default none
+   */
+  publicPath?: (method: string, pathname: string) => boolean;
 }
 
 // host[:port]: a bracketed IPv6 literal, or a name / IPv4 address; nothing else (RFC 9110 §7.2).
@@ -40,7 +46,7 @@ function sameToken(given: string, expected: string): boolean {
 
 export function createGuard(options: GuardOptions): (event: H3Event) => void {
   const allowOrigins = new Set(options.allowOrigins ?? []);
-  const isTrustedOrigin = (origin: string): boolean => {
+  const isTrustedOrigin = (origin: string, hostHeader: string): boolean => {
     let url: URL;
     try {
       url = new URL(origin);
@@ -48,8 +54,12 @@ export function createGuard(options: GuardOptions): (event: H3Event) => void {
       return false; // "null" (sandboxed frames, file: pages) and anything that is not a URL
     }
     if (allowOrigins.has(url.origin)) return true;
+    if (url.protocol !== 'http:') return false;
+    // The page was served by the very server it calls (the dashboard opened at a LAN address or
+    // through a port forward): the Host passed its checks above, and off loopback the token guards.
+    if (url.origin === sameHostOrigin(hostHeader)) return true;
     const port = url.port === '' ? 80 : Number(url.port);
-    return url.protocol === 'http:' && isLoopbackHost(url.hostname) && port === options.ownPort();
+    return isLoopbackHost(url.hostname) && port === options.ownPort();
   };
   return (event) => {
     const headers = event.req.headers;
@@ -66,12 +76,12 @@ export function createGuard(options: GuardOptions): (event: H3Event) => void {
       });
     }
     const origin = headers.get('origin');
-    if (origin !== null && !isTrustedOrigin(origin)) {
+    if (origin !== null && !isTrustedOrigin(origin, hostHeader)) {
       throw new MxxError('FORBIDDEN_ORIGIN', `requests from the web page origin ${origin} are refused`, {
         hint: `web pages may call the API only from its own origin (http://localhost:${options.ownPort()}) or one given with --allow-origin`,
       });
     }
-    if (options.token !== undefined) {
+    if (options.token !== undefined && !options.publicPath?.(event.req.method, event.url.pathname)) {
       const auth = headers.get('authorization') ?? '';
       const match = /^Bearer\s+(.+)$/i.exec(auth);
       if (!match || !sameToken(match[1]!.trim(), options.token)) {
@@ -87,6 +97,15 @@ export function createGuard(options: GuardOptions): (event: H3Event) => void {
       });
     }
   };
+}
+
+/** `http://` + the Host header, serialised as a browser serialises an Origin (null if it is not a URL). */
+function sameHostOrigin(hostHeader: string): string | null {
+  try {
+    return new URL(`http://${hostHeader}`).origin;
+  } catch {
+    return null;
+  }
 }
 
 function hasBody(headers: Headers): boolean {

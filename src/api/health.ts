@@ -21,6 +21,7 @@ export function registerHealthRoutes(app: Routes, supervisor: Supervisor, jobsFo
       uptime_s: Math.round((Date.now() - supervisor.startedAt) / 1000),
       jobs: supervisor.jobCount,
       running: supervisor.runningCount,
+      queued: supervisor.queuedCount,
       load_errors: loadErrors.length,
       load_error_files: loadErrors.map(({ file, error }) => ({ file, error })),
       ...(folder ? { jobs_folder: folder } : {}),

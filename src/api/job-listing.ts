@@ -2,30 +2,62 @@
  * GET /jobs and GET /jobs/active as bytes (shape: JobListBody), cached: with thousands of jobs,
  * building and serialising every status on every request was most of its cost. Each job's JSON is
  * kept by its version, and each listing's bytes while the supervisor's change counter stands still.
+ *
+ * The dashboard asks for more (additive, never in the default answer): `recent` adds each job's
+ * newest runs (`recent_runs`, for its status strip), `jobs` lists only those ids (the jobs an event
+ * touched, refreshed in one request). A job's version moves when one of its runs changes, so the
+ * recent runs are cached by the same key.
  */
 import type { JobFilter, Supervisor } from '../supervisor/index.js';
 import { jobStatusBody } from './job-status.js';
+import type { RecentRun } from './types.js';
 
-export type JobListing = (filter: Extract<JobFilter, 'all' | 'active'>) => Uint8Array;
+export interface JobListingOptions {
+  /** Add each job's newest `recent` runs as `recent_runs`. @default 0 (none) */
+  recent?: number;
+  /** Only these jobs, in this order; ids that are not registered are left out. @default every job */
+  jobs?: readonly string[];
+}
+
+export type JobListing = (filter: Extract<JobFilter, 'all' | 'active'>, options?: JobListingOptions) => Uint8Array;
+
+/** A run as a status strip shows it. */
+export function recentRunsOf(supervisor: Supervisor, id: string, limit: number): RecentRun[] {
+  return supervisor.runs(id, { limit }).map((run) => ({ run_id: run.run_id, status: run.status, started_at: run.started_at, duration_ms: run.duration_ms }));
+}
 
 export function createJobListing(supervisor: Supervisor): JobListing {
-  const items = new Map<string, { version: number; json: string }>();
-  const listings = new Map<JobFilter, { changes: number; bytes: Uint8Array }>();
-  return (filter) => {
+  // By job: its version and its JSON for each `recent` asked (the CLI's 0 and the dashboard's 20 side by side).
+  const items = new Map<string, { version: number; json: Map<number, string> }>();
+  const listings = new Map<string, { changes: number; bytes: Uint8Array }>();
+  const itemJson = (id: string, version: number, recent: number): string => {
+    let item = items.get(id);
+    if (item?.version !== version) {
+      item = { version, json: new Map() };
+      items.set(id, item);
+    }
+    let json = item.json.get(recent);
+    if (json === undefined) {
+      const body = jobStatusBody(supervisor.job(id), { brief: true, group: supervisor.definition(id)?.policy.group });
+      json = JSON.stringify(recent > 0 ? { ...body, recent_runs: recentRunsOf(supervisor, id, recent) } : body);
+      item.json.set(recent, json);
+    }
+    return json;
+  };
+  return (filter, { recent = 0, jobs: only } = {}) => {
     const changes = supervisor.changes;
-    const cached = listings.get(filter);
+    const key = `${filter}:${recent}`;
+    const cached = only === undefined ? listings.get(key) : undefined;
     if (cached?.changes === changes) return cached.bytes;
-    const jobs = supervisor.listJobs(filter);
-    const parts = jobs.map(({ id, version }) => {
-      let item = items.get(id);
-      if (item?.version !== version) {
-        item = { version, json: JSON.stringify(jobStatusBody(supervisor.job(id), { brief: true })) };
-        items.set(id, item);
-      }
-      return item.json;
-    });
+    let jobs = supervisor.listJobs(filter);
+    if (only !== undefined) {
+      const byId = new Map(jobs.map((job) => [job.id, job]));
+      jobs = only.flatMap((id) => byId.get(id) ?? []);
+    }
+    const parts = jobs.map(({ id, version }) => itemJson(id, version, recent));
     const bytes = Buffer.from(`{"jobs":[${parts.join(',')}],"count":${jobs.length}}`);
-    listings.set(filter, { changes, bytes });
+    if (only !== undefined) return bytes;
+    listings.set(key, { changes, bytes });
     // Jobs that are gone: forgotten once a full listing shows there are any.
     if (filter === 'all' && items.size > jobs.length) {
       const listed = new Set(jobs.map((job) => job.id));

@@ -17,8 +17,11 @@ function statusOf(job: JobView, last: RunRecord | null): JobStatus {
   }
 }
 
-/** `brief` leaves the output tail out of `last_run`: listings stay small with thousands of jobs. */
-export function jobStatusBody(job: JobView, { brief = false }: { brief?: boolean } = {}): JobStatusBody {
+/**
+ * `brief` leaves the output tail out of `last_run`: listings stay small with thousands of jobs.
+ * `group` is the job's policy.group (from its definition, which JobView does not carry).
+ */
+export function jobStatusBody(job: JobView, { brief = false, group }: { brief?: boolean; group?: string | undefined } = {}): JobStatusBody {
   let last = job.lastRun;
   if (brief && last?.output_tail !== undefined) {
     const { output_tail: _tail, ...rest } = last;
@@ -40,5 +43,6 @@ export function jobStatusBody(job: JobView, { brief = false }: { brief?: boolean
     running: job.running.length > 0,
     running_runs: job.running,
     execution_count: job.executionCount,
+    group: group ?? null,
   };
 }

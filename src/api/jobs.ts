@@ -1,15 +1,19 @@
 /** /jobs routes: register, list, status, cancel/resume/remove, trigger/stop, runs, next. */
 import type { Routes } from './routes.js';
-import { getQuery } from 'h3';
+import { getQuery, type H3Event } from 'h3';
 import { MxxError } from '../errors.js';
 import { parseJobRequest } from '../job/parse.js';
 import { toIsoLocal } from '../records.js';
 import type { Supervisor } from '../supervisor/index.js';
 import type { ActionBody, NextBody, RegisterBody, RunsBody, TriggerBody } from './types.js';
 import { json, jsonText, readJsonBody } from './http.js';
-import { createJobListing } from './job-listing.js';
+import { createJobListing, recentRunsOf, type JobListingOptions } from './job-listing.js';
 import { jobStatusBody } from './job-status.js';
-import { boolQuery, intQuery, jobIdParam } from './params.js';
+import { boolQuery, intQuery, jobIdParam, jobIdsQuery } from './params.js';
+import { registerTimelineRoute } from './timeline.js';
+
+/** `recent_runs` holds at most this many runs. */
+export const MAX_RECENT_RUNS = 100;
 
 export function registerJobRoutes(app: Routes, supervisor: Supervisor): void {
   const listing = createJobListing(supervisor);
@@ -28,11 +32,23 @@ export function registerJobRoutes(app: Routes, supervisor: Supervisor): void {
     return json(body, registered.replaced ? 200 : 201);
   });
 
-  app.get('/jobs', () => jsonText(listing('all')));
+  // ?recent=N and ?job=ID (repeatable) are the dashboard's; without them the answer is as it was.
+  const listingOptions = (event: H3Event): JobListingOptions => {
+    const recent = intQuery(event, 'recent', 0, 0, MAX_RECENT_RUNS);
+    const jobs = jobIdsQuery(event, 'job');
+    return { recent, ...(jobs && { jobs }) };
+  };
 
-  app.get('/jobs/active', () => jsonText(listing('active')));
+  app.get('/jobs', (event) => jsonText(listing('all', listingOptions(event))));
 
-  app.get('/jobs/:id', (event) => json(jobStatusBody(supervisor.job(jobIdParam(event)))));
+  app.get('/jobs/active', (event) => jsonText(listing('active', listingOptions(event))));
+
+  app.get('/jobs/:id', (event) => {
+    const id = jobIdParam(event);
+    const body = jobStatusBody(supervisor.job(id), { group: supervisor.definition(id)?.policy.group });
+    const recent = intQuery(event, 'recent', 0, 0, MAX_RECENT_RUNS);
+    return json(recent > 0 ? { ...body, recent_runs: recentRunsOf(supervisor, id, recent) } : body);
+  });
 
   app.delete('/jobs/:id', async (event) => {
     const cancelled = await supervisor.cancel(jobIdParam(event), { terminate: boolQuery(event, 'terminate') });
@@ -90,4 +106,6 @@ export function registerJobRoutes(app: Routes, supervisor: Supervisor): void {
     const next = supervisor.nextFires(id, n, from).map(toIsoLocal);
     return json({ job_id: id, next } satisfies NextBody);
   });
+
+  registerTimelineRoute(app, supervisor);
 }

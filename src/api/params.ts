@@ -56,3 +56,16 @@ export function boolQuery(event: H3Event, name: string): boolean {
   const raw = getQuery(event)[name];
   return raw === 'true' || raw === '1' || raw === 'yes';
 }
+
+/**
+ * A repeatable job-id query parameter (`?job=a&job=b`, or a comma list): each id validated,
+ * duplicates dropped; undefined when absent. At most `max` ids.
+ */
+export function jobIdsQuery(event: H3Event, name: string, max = 1000): string[] | undefined {
+  const raw = getQuery(event)[name] as string | string[] | undefined;
+  if (raw === undefined) return undefined;
+  const ids = [...new Set((Array.isArray(raw) ? raw : [raw]).flatMap((value) => value.split(',')).map((id) => id.trim()).filter((id) => id !== ''))];
+  if (ids.length > max) throw new MxxError('INVALID_REQUEST', `query parameter ${name} is given ${ids.length} times; at most ${max} ids`);
+  for (const id of ids) assertJobId(id, `query parameter ${name}`);
+  return ids;
+}

@@ -27,6 +27,18 @@ export interface JobStatusBody {
   /** run_ids in progress. */
   running_runs: string[];
   execution_count: number;
+  /** policy.group, or null. */
+  group: string | null;
+  /** With `?recent=N` (GET /jobs, /jobs/active, /jobs/{id}): the newest N runs, newest first. */
+  recent_runs?: RecentRun[];
+}
+
+/** One run of a job's `recent_runs`: what a status strip shows. */
+export interface RecentRun {
+  run_id: string;
+  status: RunStatus;
+  started_at: string | null;
+  duration_ms: number | null;
 }
 
 export interface JobListBody {
@@ -74,6 +86,22 @@ export interface RunListBody {
   next_before?: string;
 }
 
+/** GET /timeline: the fires of every armed job between `from` and `to`. */
+export interface TimelineBody {
+  from: string;
+  to: string;
+  jobs: TimelineJob[];
+  count: number;
+}
+
+export interface TimelineJob {
+  job_id: string;
+  /** Fire instants in the window, oldest first, at most `limit`. */
+  fires: string[];
+  /** More fires fall in the window than `fires` holds. */
+  more: boolean;
+}
+
 export interface NextBody {
   job_id: string;
   next: string[];
@@ -101,6 +129,8 @@ export interface HealthBody {
   uptime_s: number;
   jobs: number;
   running: number;
+  /** Of `running`: runs waiting for a free slot (max_concurrency). */
+  queued: number;
   /** Job files that failed to load (count) and which. */
   load_errors: number;
   load_error_files: Array<{ file: string; error: string }>;

@@ -17,6 +17,7 @@ function fakeSupervisor() {
     },
     listJobs: (filter: string): ListedJob[] =>
       [...jobs.values()].filter((job) => filter !== 'active' || job.running.length > 0).map(({ id, version }) => ({ id, version })),
+    definition: () => undefined,
     job: (id: string): JobView => {
       state.asked.push(id);
       return jobs.get(id)!;
