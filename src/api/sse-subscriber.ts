@@ -63,6 +63,7 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
   let queuedBytes = 0;
   let state: 'open' | 'ending' | 'closed' = 'open';
   let wake: (() => void) | null = null;
+  let nudging = false;
   let checking = false;
   let controller!: ReadableStreamDefaultController<Uint8Array>;
 
@@ -105,10 +106,19 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
     controller.error(new Error(`event stream subscriber dropped with ${bytes} bytes unsent`));
   }
 
+  /**
+   * Wakes the waiting pull on the next turn, once however many events arrive meanwhile: the events
+   * of one burst (a thousand fires on one second) go out as one chunk, one socket write, not one each.
+   */
   function nudge(): void {
-    const resolve = wake;
-    wake = null;
-    resolve?.();
+    if (wake === null || nudging) return;
+    nudging = true;
+    setImmediate(() => {
+      nudging = false;
+      const resolve = wake;
+      wake = null;
+      resolve?.();
+    });
   }
 
   function close(): void {
