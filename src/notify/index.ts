@@ -12,7 +12,9 @@ import type { EventOf } from '../events/types.js';
 import { resolveNotify, type NotifyEvent, type ResolvedNotify } from '../job/notify.js';
 import type { RunRecord } from '../records.js';
 import type { Supervisor } from '../supervisor/index.js';
+import type { Logger } from '../logger.js';
 import { prepareScratch, runNotifyCmd } from './cmd.js';
+import { endLeftoverNotifyCmds, NOTIFIER_VARIABLE } from './leftovers.js';
 import { resolveNotifierOptions, type NotifierOptions } from './options.js';
 import { isRunEvent, RecoveryTracker, SEED_RECORDS, type RunServerEvent } from './outcomes.js';
 import type { NotificationCounts, NotificationResult } from './types.js';
@@ -51,9 +53,11 @@ export function startNotifier(supervisor: Supervisor, partial: NotifierOptions):
   );
   const scratchDir = join(supervisor.paths.server, 'notify');
   // Left over by a server that died while a cmd ran; cmds wait for the folder to be ready.
-  const scratchReady = prepareScratch(scratchDir).catch((error: unknown) => {
-    logger.warn(`could not prepare ${scratchDir} for notify commands`, { error: String(error) });
-  });
+  const scratchReady = endLeftovers(scratchDir, logger)
+    .then(() => prepareScratch(scratchDir))
+    .catch((error: unknown) => {
+      logger.warn(`could not prepare ${scratchDir} for notify commands`, { error: String(error) });
+    });
   const host = hostname();
   /** Aborted when close() has waited long enough: attempts under way end at once. */
   const abort = new AbortController();
@@ -142,6 +146,8 @@ export function startNotifier(supervisor: Supervisor, partial: NotifierOptions):
       MXX_EXIT_CODE: record.exit_code === null ? '' : String(record.exit_code),
       MXX_LOG_PATH: neverRan ? '' : supervisor.runLogPath(record),
       MXX_EVENT: event,
+      // Found by the next server on this home if this one dies without ending it.
+      [NOTIFIER_VARIABLE]: scratchDir,
     };
     return {
       ...about(event, record),
@@ -267,4 +273,10 @@ export function startNotifier(supervisor: Supervisor, partial: NotifierOptions):
     counts: () => ({ ...counts }),
     close: () => (closing ??= close()),
   };
+}
+
+/** Ends the notify cmds a server that died on this home left running, and says so. */
+async function endLeftovers(scratchDir: string, logger: Logger): Promise<void> {
+  const ended = await endLeftoverNotifyCmds(scratchDir);
+  if (ended > 0) logger.warn(`ended ${ended} notify command(s) left running by the server that last used this home`);
 }
