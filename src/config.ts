@@ -41,7 +41,7 @@ export interface ServerOptions {
   logLevel?: LogLevel;
   /** @default MXX_LOG_FORMAT, config.toml `log_format` or 'text' */
   logFormat?: LogFormat;
-  /** Serve the dashboard at / (SPEC §14; resolved only, the dashboard is not built yet). @default config.toml `ui` or true */
+  /** Serve the web dashboard at / (SPEC §14). @default config.toml `ui` or true */
   ui?: boolean;
   /** Where jobs and runs are kept (SPEC §15; resolved only, the files store is the only one yet). @default MXX_STORE, config.toml `store` or none */
   store?: string;

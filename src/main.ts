@@ -78,6 +78,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const metrics = createMetrics(supervisor, { notifications: notifier });
   const { app, close: closeStreams } = createMxxApp(supervisor, {
     metrics,
+    ui: resolved.ui,
     ...(options.eventStream === undefined ? {} : { eventStream: options.eventStream }),
     logger,
     isReady: () => ready,

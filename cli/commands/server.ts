@@ -27,6 +27,9 @@ export abstract class ServerSettingsCommand extends BaseCommand {
     description:
       "A web page origin (http://host:port) allowed to call the API besides the server's own; repeatable (default: MXX_ALLOW_ORIGINS, comma-separated)",
   });
+  ui = Option.Boolean('--ui', {
+    description: 'Serve the web dashboard at / (default: config.toml ui or on); --no-ui turns it off (404 at /)',
+  });
   logFormat = Option.String('--log-format', {
     description: 'Server log lines as text or one JSON object a line (default: MXX_LOG_FORMAT, config.toml log_format or text)',
     validator: t.isEnum(['text', 'json'] as const),
@@ -43,6 +46,7 @@ export abstract class ServerSettingsCommand extends BaseCommand {
     if (this.token !== undefined) options.token = this.token;
     if (this.allowOrigin !== undefined) options.allowOrigins = this.allowOrigin;
     if (this.logFormat !== undefined) options.logFormat = this.logFormat;
+    if (this.ui !== undefined) options.ui = this.ui;
     return options;
   }
 }
@@ -61,6 +65,7 @@ export default class ServerCommand extends ServerSettingsCommand {
       ['Listen on all interfaces', 'MXX_API_TOKEN=$(openssl rand -hex 16) $0 server --host 0.0.0.0'],
       ['Let a page on another port call the API', '$0 server --allow-origin http://localhost:3000'],
       ['Log JSON lines, and every request', '$0 server --log-format json --debug'],
+      ['Without the web dashboard', '$0 server --no-ui'],
     ],
   });
 
