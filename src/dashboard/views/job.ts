@@ -160,9 +160,9 @@ export function JobView({ id }: { id: string }) {
     return html`<section class="job"><h1>${id}</h1><p class="empty" data-missing>There is no job ${id} (any more). <a href="#/">All jobs</a></p></section>`;
   }
   const fromFile = entry ? entry.source !== 'api' : job ? job.source !== 'api' : false;
-  const file = (entry as { file?: string } | null)?.file;
+  const file = entry?.file;
   const definition = entry ? toToml({ ...entry.config, ...(entry.schedule ? { schedule: entry.schedule } : {}) }) : '';
-  const loadError = (entry as { load_error?: string } | null)?.load_error;
+  const loadError = entry?.load_error;
   return html`<section class="job" aria-labelledby="job-title" data-job-view=${id}>
     <p class="crumbs"><a href="#/">Jobs</a> /</p>
     <h1 id="job-title">${id} ${job && html`<${StatusBadge} status=${job.status} />`} ${job?.paused && html`<span class="badge paused" data-paused>paused</span>`}</h1>
@@ -179,7 +179,7 @@ export function JobView({ id }: { id: string }) {
     <div class="panels">
       <section class="panel" aria-labelledby="next-title">
         <h2 id="next-title">Next fires</h2>
-        ${data.next.length === 0
+        ${data.next.length === 0 || job?.paused
           ? html`<p class="muted">${job?.paused ? 'Paused: none until resumed.' : job?.on_demand ? 'On demand: runs only when triggered.' : 'None.'}</p>`
           : html`<ol class="next" data-next-fires>${data.next.map((t) => html`<li><time datetime=${t} title=${t}>${formatAbsolute(t, true)}</time> <span class="muted">${formatRelative(t, now)}</span></li>`)}</ol>`}
       </section>

@@ -88,7 +88,7 @@ function TimelineRow({ row, from, now }: { row: Row; from: number; now: number }
       : null;
   const bars = row.running.map((start) => {
     const s = Math.max(start, from);
-    return html`<span class="runbar" data-runbar style=${{ left: pct(s, from), width: pct(from + Math.max(now - s, SPAN_MS / 2000), from) }} title=${`running for ${formatSpan(now - start)}`}></span>`;
+    return html`<span class="runbar" data-runbar style=${{ left: pct(s, from), width: pct(from + Math.max(0, now - s), from) }} title=${`running for ${formatSpan(now - start)}`}></span>`;
   });
   const job = store.jobs.get(row.id);
   return html`<div class="trow" data-timeline-job=${row.id}>

@@ -46,26 +46,30 @@ export function VirtualRows<T>({ items, render, keyOf, label, headerRows = 1 }: 
     };
   });
   useEffect(() => {
-    if (focusNext.current === null) return;
-    const row = ref.current?.querySelector<HTMLElement>(`[data-index="${focusNext.current}"]`);
-    if (row) {
-      (row.matches('a, button') ? row : row.querySelector<HTMLElement>('a, button'))?.focus();
-      focusNext.current = null;
-    }
+    if (focusNext.current !== null && focusRow(focusNext.current)) focusNext.current = null;
   });
 
+  const focusRow = (index: number): boolean => {
+    const row = ref.current?.querySelector<HTMLElement>(`[data-index="${index}"]`);
+    const target = row && (row.matches('a, button') ? row : row.querySelector<HTMLElement>('a, button'));
+    target?.focus();
+    return Boolean(target);
+  };
   const onKeyDown = (e: KeyboardEvent): void => {
     if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
     const current = (e.target as HTMLElement).closest<HTMLElement>('[data-index]');
     if (!current) return;
     e.preventDefault();
     const next = Math.min(items.length - 1, Math.max(0, Number(current.dataset.index) + (e.key === 'ArrowDown' ? 1 : -1)));
-    focusNext.current = next;
     const el = ref.current!;
     const rowTop = el.getBoundingClientRect().top + next * rowHeight;
     if (rowTop < 80) scrollBy(0, rowTop - 80);
     else if (rowTop + rowHeight > innerHeight) scrollBy(0, rowTop + rowHeight - innerHeight);
-    measure();
+    // Not drawn yet (it was off screen): focused once the scroll has drawn it.
+    if (!focusRow(next)) {
+      focusNext.current = next;
+      measure();
+    }
   };
 
   const visible = [];
