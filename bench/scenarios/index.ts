@@ -12,6 +12,7 @@ import { memoryStartup } from './09-memory-startup.js';
 import { lifetimePrecision } from './10-lifetime.js';
 import { runSweep } from './11-run-sweep.js';
 import { visibility } from './12-visibility.js';
+import { dashboard } from './13-dashboard.js';
 
 export const SCENARIOS: Scenario[] = [
   firePrecision,
@@ -26,4 +27,5 @@ export const SCENARIOS: Scenario[] = [
   lifetimePrecision,
   runSweep,
   visibility,
+  dashboard,
 ];

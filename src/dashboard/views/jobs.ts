@@ -84,7 +84,7 @@ function matches(job: Job, f: Filters, text: string): boolean {
 
 function JobRow({ job, now }: { job: Job; now: number }) {
   const last = job.last_run;
-  return html`<a class="jrow" href=${hrefJob(job.job_id)} data-job=${job.job_id} data-status=${job.status}>
+  return html`<a class="jrow" href=${hrefJob(job.job_id)} data-job=${job.job_id} data-status=${job.status} data-last-run=${last?.run_id}>
     <span role="cell" class="c-id">${job.job_id}</span>
     <span role="cell" class="c-source" title=${job.source}>${sourceLabel(job.source)}</span>
     <span role="cell" class="c-schedule">${scheduleWords(job)}</span>
