@@ -101,6 +101,7 @@ describe('RecoveryTracker', () => {
     signal: null,
     duration_ms: 1,
     started_at: null,
+    ended_at: null,
     error: null,
     attempt: 0,
   });
