@@ -14,6 +14,8 @@ import { sseComment, sseFrame, sseRetry } from './sse.js';
  * replay is never one buffer, and a stalled socket holds at most one chunk beyond the counted queue.
  */
 const CHUNK_BYTES = 64 * 1024;
+/** How long events gather before they go out together (see nudge). */
+const FLUSH_MS = 20;
 
 /** The client's reconnect delay (the `retry:` field), sent first. */
 const RETRY_MS = 1000;
@@ -63,7 +65,7 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
   let queuedBytes = 0;
   let state: 'open' | 'ending' | 'closed' = 'open';
   let wake: (() => void) | null = null;
-  let nudging = false;
+  let flushTimer: NodeJS.Timeout | null = null;
   let checking = false;
   let controller!: ReadableStreamDefaultController<Uint8Array>;
 
@@ -89,8 +91,11 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
     // Judged once the socket has had its turn: a burst emitted in one tick (a clock jump's misses)
     // must not cut off a client that reads, only one that still has not taken it afterwards.
     if (queuedBytes > maxBacklogBytes && !checking) {
+      // Past the bound: flushed at once, and judged after the socket had that turn.
       checking = true;
+      nudge(true);
       setImmediate(checkBacklog);
+      return;
     }
     nudge();
   }
@@ -107,18 +112,28 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
   }
 
   /**
-   * Wakes the waiting pull on the next turn, once however many events arrive meanwhile: the events
-   * of one burst (a thousand fires on one second) go out as one chunk, one socket write, not one each.
+   * Wakes the waiting pull FLUSH_MS after the first event that arrives while it waits, once however
+   * many follow meanwhile: the events of a busy moment (a thousand fires on one second) go out as a
+   * few chunks, a few socket writes, not one each (a write per event cost the scheduler ~10 % of
+   * its spawn rate with 10 subscribers). A close or the end wakes it at once.
    */
-  function nudge(): void {
-    if (wake === null || nudging) return;
-    nudging = true;
-    setImmediate(() => {
-      nudging = false;
+  function nudge(now = false): void {
+    if (wake === null) return;
+    if (now) {
+      if (flushTimer !== null) clearTimeout(flushTimer);
+      flushTimer = null;
+      const resolve = wake;
+      wake = null;
+      resolve();
+      return;
+    }
+    if (flushTimer !== null) return;
+    flushTimer = setTimeout(() => {
+      flushTimer = null;
       const resolve = wake;
       wake = null;
       resolve?.();
-    });
+    }, FLUSH_MS);
   }
 
   function close(): void {
@@ -127,7 +142,7 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
     unsubscribe();
     queue.length = 0;
     queuedBytes = 0;
-    nudge();
+    nudge(true);
     options.onClose();
   }
 
@@ -196,7 +211,7 @@ export function createSubscriber(options: SubscriberOptions): Subscriber {
       // Events already queued still go out; nothing after this (server.stopping came before).
       unsubscribe();
       state = 'ending';
-      nudge();
+      nudge(true);
     },
   };
 }
