@@ -7,6 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { request, type ClientRequest } from 'node:http';
 import { rssMb } from './linux-proc.js';
 import type { MxxServer } from './mxx.js';
+import { runAgent } from './procs.js';
 import type { WindowObserver } from './precision.js';
 
 /** Samples the server's RSS every 250 ms: the first sample and the highest. */
@@ -118,5 +119,20 @@ export function observers(plan: ObserverPlan): (server: MxxServer) => WindowObse
         };
       },
     };
+  };
+}
+
+/**
+ * observers(plan), run by the `observers` agent: a process of its own at the lowest CPU priority,
+ * so the watchers' own work does not take the 2 cores from the server being measured.
+ */
+export function observersAside(plan: ObserverPlan): (server: MxxServer, windowEnd: number) => WindowObserver {
+  return (server, windowEnd) => {
+    const result = runAgent<Record<string, unknown>>(
+      'observers',
+      { url: server.url, api: server.api, pid: server.pid, plan, until: windowEnd },
+      { timeoutMs: windowEnd - Date.now() + 30_000 },
+    );
+    return { stop: () => result };
   };
 }
