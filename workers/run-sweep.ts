@@ -81,20 +81,22 @@ const notifyMarker = Buffer.from('MXX_EVENT=', 'latin1');
 
 /** The value of MXX_RUN_ID in a NUL-separated environment block, or null (also for a notify cmd). */
 export function runIdOf(environ: Buffer | null): string | null {
-  if (environ === null) return null;
-  if (hasVariable(environ, notifyMarker)) return null;
-  for (let at = environ.indexOf(marker); at >= 0; at = environ.indexOf(marker, at + 1)) {
-    if (at > 0 && environ[at - 1] !== 0) continue; // the text inside another variable's value
-    const start = at + marker.length;
+  if (environ === null || variableIn(environ, notifyMarker) !== null) return null;
+  return variableIn(environ, marker);
+}
+
+/**
+ * The value of the variable whose `NAME=` is `prefix` in a NUL-separated environment block, or
+ * null: only at the start of a variable, never the same text inside another one's value.
+ */
+export function variableIn(environ: Buffer, prefix: Buffer): string | null {
+  for (let at = environ.indexOf(prefix); at >= 0; at = environ.indexOf(prefix, at + 1)) {
+    if (at > 0 && environ[at - 1] !== 0) continue;
+    const start = at + prefix.length;
     const end = environ.indexOf(0, start);
     return environ.toString('latin1', start, end < 0 ? environ.length : end);
   }
   return null;
-}
-
-function hasVariable(environ: Buffer, prefix: Buffer): boolean {
-  for (let at = environ.indexOf(prefix); at >= 0; at = environ.indexOf(prefix, at + 1)) if (at === 0 || environ[at - 1] === 0) return true;
-  return false;
 }
 
 interface Batch {

@@ -28,7 +28,7 @@ export function createMetrics(supervisor: Supervisor, options: MetricsOptions = 
   const defaults = collectStoppableDefaultMetrics(register);
   const lastRuns = new LastRuns();
   const runMetrics = createRunMetrics(register, supervisor, lastRuns);
-  const gauges = createJobGauges(register, supervisor, lastRuns, () => runMetrics.waitingBehindOwnRun);
+  const gauges = createJobGauges(register, supervisor, lastRuns);
   const { notifications } = options;
   new Counter({
     name: 'mxx_notifications_total',

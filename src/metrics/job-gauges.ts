@@ -25,7 +25,6 @@ export function createJobGauges(
   register: Registry,
   supervisor: Supervisor,
   lastRuns: LastRuns,
-  waitingBehindOwnRun: () => number,
 ): JobGauges {
   const registers = [register];
   const active = new Gauge({ name: 'mxx_runs_active', help: 'Runs in progress (started, not yet ended).', registers });
@@ -58,7 +57,7 @@ export function createJobGauges(
   return {
     refresh() {
       // Waiting for a slot or behind its own run is accepted but not started; runningCount counts both.
-      const waiting = supervisor.queuedCount + waitingBehindOwnRun();
+      const waiting = supervisor.waitingCount;
       queued.set(waiting);
       active.set(Math.max(0, supervisor.runningCount - waiting));
       loadErrors.set(supervisor.listLoadErrors().length);

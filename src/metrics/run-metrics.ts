@@ -1,6 +1,5 @@
 /**
- * The metrics fed by the event hub: runs by job and status, run durations, fire lateness, and the
- * runs waiting behind their own job's run (overlap = queue), which the supervisor does not count.
+ * The metrics fed by the event hub: runs by job and status, run durations and fire lateness.
  * The listener does O(1) work per event. Label values are job ids and a fixed set of statuses.
  */
 import { Counter, Histogram, type Registry } from 'prom-client';
@@ -26,8 +25,6 @@ function endedAt(event: EventOf<'run.ended'>): number {
 
 export interface RunMetrics {
   listener: EventListener;
-  /** Runs queued behind their own job's run (overlap = queue) that have not started or ended yet. */
-  readonly waitingBehindOwnRun: number;
 }
 
 export function createRunMetrics(register: Registry, supervisor: Supervisor, lastRuns: LastRuns): RunMetrics {
@@ -50,21 +47,13 @@ export function createRunMetrics(register: Registry, supervisor: Supervisor, las
     buckets: LATENESS_BUCKETS,
     registers: [register],
   });
-  // One at most per job: its pending fire.
-  const behindOwnRun = new Set<string>();
-
   // A run of a job removed meanwhile ends without a series: removal took the job's series away.
   // The registry entry covers the start of the server (runs found interrupted) before jobs are installed.
   const registered = (jobId: string): boolean => supervisor.hasJob(jobId) || supervisor.entry(jobId) !== undefined;
 
   const listener: EventListener = (event) => {
     switch (event.type) {
-      case 'run.queued':
-        if (event.reason === 'overlap') behindOwnRun.add(event.run_id);
-        else behindOwnRun.delete(event.run_id);
-        return;
       case 'run.started': {
-        behindOwnRun.delete(event.run_id);
         if (event.trigger === 'manual' || event.scheduled_at === null || event.started_at === null) return;
         const late = (Date.parse(event.started_at) - Date.parse(event.scheduled_at)) / 1000;
         // Started a hair before its instant (the clock's millisecond rounding) counts as on time.
@@ -72,7 +61,6 @@ export function createRunMetrics(register: Registry, supervisor: Supervisor, las
         return;
       }
       case 'run.ended':
-        behindOwnRun.delete(event.run_id);
         if (!registered(event.job_id)) return;
         runs.inc({ job: event.job_id, status: event.status });
         if (event.duration_ms !== null) duration.observe({ job: event.job_id }, event.duration_ms / 1000);
@@ -91,10 +79,5 @@ export function createRunMetrics(register: Registry, supervisor: Supervisor, las
         return;
     }
   };
-  return {
-    listener,
-    get waitingBehindOwnRun() {
-      return behindOwnRun.size;
-    },
-  };
+  return { listener };
 }

@@ -5,13 +5,16 @@
  * their environment as the run sweep finds a run's processes (Linux /proc; elsewhere nothing).
  */
 import { readdir, readFile } from 'node:fs/promises';
+import { variableIn } from '../../workers/run-sweep.js';
 
 export const NOTIFIER_VARIABLE = 'MXX_NOTIFIER';
 
 /** SIGKILLs every process (and its group) whose environment holds MXX_NOTIFIER=`value`. Returns how many. */
 export async function endLeftoverNotifyCmds(value: string): Promise<number> {
   if (process.platform !== 'linux') return 0;
-  const needle = Buffer.from(`${NOTIFIER_VARIABLE}=${value}\0`, 'utf8');
+  const prefix = Buffer.from(`${NOTIFIER_VARIABLE}=`, 'latin1');
+  // variableIn reads latin1: the folder's path compared in the same encoding.
+  const expected = Buffer.from(value, 'utf8').toString('latin1');
   let ended = 0;
   const entries = await readdir('/proc').catch(() => [] as string[]);
   await Promise.all(
@@ -19,9 +22,7 @@ export async function endLeftoverNotifyCmds(value: string): Promise<number> {
       const pid = Number(entry);
       if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) return;
       const environ = await readFile(`/proc/${pid}/environ`).catch(() => null);
-      if (environ === null) return;
-      const at = environ.indexOf(needle);
-      if (at < 0 || (at > 0 && environ[at - 1] !== 0)) return;
+      if (environ === null || variableIn(environ, prefix) !== expected) return;
       for (const target of [-pid, pid]) {
         try {
           // A notify cmd leads its own process group (detached): the group first, then the pid.

@@ -569,6 +569,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return this.engine.queued;
   }
 
+  /** Runs accepted and not started: waiting for a free slot, or queued behind their own job's run (overlap = queue). */
+  get waitingCount(): number {
+    let behindOwnRun = 0;
+    for (const job of this.table.values()) if (job.pending) behindOwnRun++;
+    return this.engine.queued + behindOwnRun;
+  }
+
   /** Storage faults that failed a run since start, by kind. */
   faultCounts(): { log: number; history: number; registry: number } {
     return { ...this.faults.counts };
