@@ -9,6 +9,7 @@
  */
 import { get } from 'node:http';
 import type { Browser } from 'playwright-core';
+import { CHROMIUM_ARGS, findChromium } from '../lib/chromium.js';
 import { callOk } from '../lib/http.js';
 import { makeTempDir } from '../lib/home.js';
 import { dailyCron, jobId, startMxxServer, writeRegistry, type JobOptions, type MxxServer } from '../lib/mxx.js';
@@ -16,18 +17,11 @@ import { atMost, holds, row, type BenchContext, type Row, type Scenario } from '
 import { summarize } from '../lib/stats.js';
 import { sleep } from '../lib/time.js';
 
-// The flags of test/dashboard/_browser.ts: no sandbox as root, no background connections.
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-extensions'];
-
 async function launch(): Promise<Browser | string> {
-  let executablePath = process.env.MXX_CHROMIUM;
-  if (!executablePath) {
-    if (process.platform !== 'linux' || process.arch !== 'x64') return `no Chromium for ${process.platform}-${process.arch}: set MXX_CHROMIUM`;
-    const { default: chromium } = await import('@sparticuz/chromium');
-    executablePath = await chromium.executablePath();
-  }
+  const found = await findChromium();
+  if ('skip' in found) return found.skip;
   const { chromium } = await import('playwright-core');
-  return chromium.launch({ executablePath, args: ARGS, headless: true });
+  return chromium.launch({ executablePath: found.executablePath, args: CHROMIUM_ARGS, headless: true });
 }
 
 /** Resolves (in the page) with performance.now() once the jobs view shows `count` jobs and its first row. */

@@ -9,48 +9,19 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { CHROMIUM_ARGS, findChromium } from '../../bench/lib/chromium.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const SHOTS = join(ROOT, 'test-output', 'dashboard');
 
-// What Chromium needs on this machine kind (root, a closed network): no sandbox as root, and none
-// of the background connections it would otherwise try at every start.
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-default-apps',
-  '--disable-extensions',
-  '--no-default-browser-check',
-  '--font-render-hinting=none',
-];
-
-/** The browser to use, or why there is none. */
-export async function findChromium(): Promise<{ executablePath: string } | { skip: string }> {
-  if (process.env.MXX_CHROMIUM) return { executablePath: process.env.MXX_CHROMIUM };
-  if (process.platform !== 'linux' || process.arch !== 'x64') {
-    return { skip: `no Chromium for ${process.platform}-${process.arch} comes with npm ci: set MXX_CHROMIUM=/path/to/chromium to run the dashboard tests` };
-  }
-  try {
-    const { default: chromium } = await import('@sparticuz/chromium');
-    return { executablePath: await chromium.executablePath() };
-  } catch (error) {
-    return { skip: `@sparticuz/chromium could not unpack its Chromium (${String(error)}); set MXX_CHROMIUM=/path/to/chromium` };
-  }
-}
-
 export const chromiumChoice = await findChromium();
-export const skipReason = 'skip' in chromiumChoice ? chromiumChoice.skip : null;
+export const skipReason = 'skip' in chromiumChoice ? `${chromiumChoice.skip} to run the dashboard tests` : null;
 if (skipReason) console.warn(`dashboard browser tests skipped: ${skipReason}`);
 
 export async function launchBrowser(): Promise<Browser> {
   if (!('executablePath' in chromiumChoice)) throw new Error(skipReason ?? 'no browser');
   const { chromium } = await import('playwright-core');
-  return chromium.launch({ executablePath: chromiumChoice.executablePath, args: ARGS, headless: true });
+  return chromium.launch({ executablePath: chromiumChoice.executablePath, args: CHROMIUM_ARGS, headless: true });
 }
 
 export interface OpenPage {
