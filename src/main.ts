@@ -67,7 +67,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   let ready = false;
   let ownPort = resolved.port;
   let ownUrl = '';
-  const detachLog = attachServerLog(supervisor.events, logger, { jobOf: (runId) => jobOfRun(supervisor, runId) });
+  const detachLog = attachServerLog(supervisor.events, logger);
   const notifier = startNotifier(supervisor, {
     // config.toml's [notify]; defaults given to startServer itself win, as a flag over the file.
     ...(resolved.notifyDefaults === undefined ? {} : { defaults: resolved.notifyDefaults }),
@@ -139,15 +139,6 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         logger.info('server stopped');
       })()),
   };
-}
-
-/** The job of a run in progress (the shutdown line names job and run); undefined once it is unknown. */
-function jobOfRun(supervisor: Supervisor, runId: string): string | undefined {
-  try {
-    return supervisor.run(runId).job_id;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -24,11 +24,6 @@ import type { RunStatus } from './records.js';
 /** Run ends that need someone's attention: WARN; the others (completed, cancelled) are INFO. */
 const WARN_STATUSES: ReadonlySet<RunStatus> = new Set<RunStatus>(['failed', 'timed_out', 'interrupted']);
 
-export interface ServerLogOptions {
-  /** The job of a run in progress, so the shutdown line can name `job/run`. @default unknown (the run id alone) */
-  jobOf?: (runId: string) => string | undefined;
-}
-
 type Fields = Record<string, unknown>;
 
 /** Absent facts are left out of the line rather than written as `signal=null`. */
@@ -53,7 +48,7 @@ function jobChanged(e: EventOf<'job.registered'> | EventOf<'job.updated'>): Fiel
 }
 
 /** Writes a log line for each event that has one; returns the unsubscribe. */
-export function attachServerLog(hub: EventHub, logger: Logger, options: ServerLogOptions = {}): () => void {
+export function attachServerLog(hub: EventHub, logger: Logger): () => void {
   const write = (event: ServerEvent): void => {
     switch (event.type) {
       case 'run.ended':
@@ -89,10 +84,7 @@ export function attachServerLog(hub: EventHub, logger: Logger, options: ServerLo
         return;
       case 'server.stopping': {
         // The run.ended lines (status interrupted) of these runs follow once they are stopped.
-        const runs = event.running.map((runId) => {
-          const job = options.jobOf?.(runId);
-          return job === undefined ? runId : `${job}/${runId}`;
-        });
+        const runs = event.runs.map((run) => `${run.job_id}/${run.run_id}`);
         logger.info('server stopping', { running: runs.length, runs: runs.length > 0 ? runs.join(',') : undefined });
         return;
       }

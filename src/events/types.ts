@@ -53,7 +53,8 @@ export interface EventFields {
   'file.error': { file: string; job_id?: string; error: string; transient?: boolean };
   /** A job file that had failed loaded again. */
   'file.fixed': { file: string; job_id?: string };
-  'server.stopping': { running: string[] };
+  /** `running`: the ids of the runs being stopped; `runs`: the same with their jobs. */
+  'server.stopping': { running: string[]; runs: Array<{ job_id: string; run_id: string }> };
 }
 
 /** One event as sent: `id` increases for the server's lifetime; `time` is ISO 8601 with offset. */

@@ -161,7 +161,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   close(): Promise<void> {
     this.closed ??= (async () => {
       this.closing = true;
-      this.events.emit('server.stopping', { running: [...this.engine.runs.keys()] });
+      const stopping = [...this.engine.runs.values()];
+      this.events.emit('server.stopping', {
+        running: stopping.map((run) => run.runId),
+        runs: stopping.map((run) => ({ job_id: run.jobId, run_id: run.runId })),
+      });
       this.clock?.stop();
       for (const job of this.table.values()) disarmJob(job, { retriesToo: true });
       await this.engine.shutdown();

@@ -46,7 +46,7 @@ describe('EventHub', () => {
       throw new Error('boom');
     });
     hub.subscribe((e) => seen.push(e.type));
-    hub.emit('server.stopping', { running: [] });
+    hub.emit('server.stopping', { running: [], runs: [] });
     expect(seen).toEqual(['server.stopping']);
     expect(errors).toHaveLength(1);
   });
