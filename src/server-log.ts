@@ -61,10 +61,13 @@ export function attachServerLog(hub: EventHub, logger: Logger): () => void {
       case 'run.skipped':
         logger.info('run skipped', { job: event.job_id, run: event.run_id, scheduled_at: given(event.scheduled_at), reason: given(event.reason) });
         return;
+      // Two a run under load: their fields are not even built unless they are written.
       case 'run.queued':
+        if (logger.level !== 'debug') return;
         logger.debug('run queued', { job: event.job_id, run: event.run_id, reason: event.reason, trigger: event.trigger });
         return;
       case 'run.started':
+        if (logger.level !== 'debug') return;
         logger.debug('run started', { job: event.job_id, run: event.run_id, pid: given(event.pid), trigger: event.trigger });
         return;
       case 'job.registered':
