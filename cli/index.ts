@@ -22,6 +22,13 @@ import StopCommand from './commands/stop.js';
 import TriggerCommand from './commands/trigger.js';
 import UnregisterCommand from './commands/unregister.js';
 import ValidateCommand from './commands/validate.js';
+import CompletionCommand from './commands/completion.js';
+import EditCommand from './commands/edit.js';
+import ExportCommand from './commands/export.js';
+import HelpCommand from './commands/help.js';
+import SchemaCommand from './commands/schema.js';
+import { SERVICE_COMMANDS } from './commands/service.js';
+import ShutdownCommand from './commands/shutdown.js';
 
 export type BinaryName = 'mxx' | 'mxx-client' | 'mxx-server';
 
@@ -43,7 +50,13 @@ export const CLIENT_COMMANDS: CommandClass[] = [
   NextCommand,
   ValidateCommand,
   EventsCommand,
+  EditCommand,
+  ExportCommand,
+  ShutdownCommand,
 ];
+
+/** Commands of `mxx` and `mxx-client` that need no server. */
+export const LOCAL_COMMANDS: CommandClass[] = [HelpCommand, CompletionCommand, SchemaCommand];
 
 /** `mxx-server [options]` is `mxx server [options]`: the same command on the default path. */
 class ServerDefaultCommand extends ServerCommand {
@@ -84,8 +97,8 @@ export function createCli(binary: BinaryName, options: CreateCliOptions = {}): C
     binary === 'mxx-server'
       ? [ServerDefaultCommand]
       : binary === 'mxx-client'
-        ? [UsageCommand, ...CLIENT_COMMANDS]
-        : [UsageCommand, ServerCommand, ConfigCommand, ...CLIENT_COMMANDS];
+        ? [UsageCommand, ...CLIENT_COMMANDS, ...LOCAL_COMMANDS]
+        : [UsageCommand, ServerCommand, ConfigCommand, ...SERVICE_COMMANDS, ...CLIENT_COMMANDS, ...LOCAL_COMMANDS];
   for (const command of [...commands, Builtins.HelpCommand, Builtins.VersionCommand]) cli.register(command);
   return cli;
 }
