@@ -7,8 +7,9 @@ import { basename, join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { isMxxError } from './errors.js';
 import { jobFileInfo, loadJobFile } from './job/load-file.js';
-import type { JobDefinition } from './job/types.js';
+import type { JobDefinition, ValidationIssue } from './job/types.js';
 import type { Supervisor } from './supervisor/index.js';
+import type { LoadErrorOptions } from './supervisor/load-errors.js';
 
 const READ_CONCURRENCY = 32;
 
@@ -18,10 +19,16 @@ function messageOf(error: unknown): string {
   return isMxxError(error) || error instanceof Error ? error.message : String(error);
 }
 
+/** Line and column of a syntax error (the parser's ValidationIssue), kept beside the message. */
+function whereOf(error: unknown): { line?: number; column?: number } {
+  const first = isMxxError(error) && Array.isArray(error.details) ? (error.details[0] as ValidationIssue | undefined) : undefined;
+  return first?.line === undefined ? {} : { line: first.line, column: first.column ?? 1 };
+}
+
 /** A job file read and validated, or why it could not be. */
 type Loaded =
   | { kind: 'ignored' }
-  | { kind: 'failed'; jobId: string | null; error: string }
+  | { kind: 'failed'; jobId: string | null; error: string; line?: number; column?: number }
   | { kind: 'ok'; id: string; def: JobDefinition };
 
 /** The slow, independent part of loading a file (I/O and parsing): safe to run for many files at once. */
@@ -36,7 +43,7 @@ async function readJobFile(file: string): Promise<Loaded> {
   try {
     return { kind: 'ok', id: info.id, def: await loadJobFile(file) };
   } catch (error) {
-    return { kind: 'failed', jobId: info.id, error: messageOf(error) };
+    return { kind: 'failed', jobId: info.id, error: messageOf(error), ...whereOf(error) };
   }
 }
 
@@ -52,7 +59,7 @@ type OwnerOf = (id: string) => { source: string; file?: string | undefined } | u
 
 type Decision =
   | { kind: 'ignored' }
-  | { kind: 'failed'; jobId: string | null; error: string }
+  | { kind: 'failed'; jobId: string | null; error: string; line?: number; column?: number }
   | { kind: 'unchanged'; id: string }
   | { kind: 'register'; id: string; def: JobDefinition; replacing: boolean };
 
@@ -81,7 +88,7 @@ function decide(supervisor: Supervisor, file: string, loaded: Loaded, ownerOf: O
 
 async function commit(supervisor: Supervisor, file: string, decision: Decision): Promise<ApplyOutcome> {
   if (decision.kind === 'ignored') return 'ignored';
-  if (decision.kind === 'failed') return fail(supervisor, file, decision.jobId, decision.error);
+  if (decision.kind === 'failed') return fail(supervisor, file, decision.jobId, decision.error, { line: decision.line, column: decision.column });
   const { id } = decision;
   if (decision.kind === 'register') {
     try {
@@ -113,7 +120,7 @@ function isStorageFault(error: unknown): boolean {
   return isMxxError(error) && (error.code === 'STORAGE_UNAVAILABLE' || error.code === 'SERVER_STARTING');
 }
 
-function fail(supervisor: Supervisor, file: string, jobId: string | null, error: string, options: { transient?: boolean } = {}): ApplyOutcome {
+function fail(supervisor: Supervisor, file: string, jobId: string | null, error: string, options: LoadErrorOptions = {}): ApplyOutcome {
   const known = supervisor.loadErrorOf(file);
   // The one place a load failure is logged, once: not again on every save that leaves it bad the same way.
   if (known?.error !== error) {

@@ -1,8 +1,9 @@
 /** A job's status as the API shows it (SPEC §4 GET /jobs/{id}), from the supervisor's JobView. */
 import { toIsoLocal, type RunRecord } from '../records.js';
 import type { JobView } from '../supervisor/index.js';
+import type { LoadError } from '../supervisor/load-errors.js';
 import { wireSource } from './source.js';
-import type { JobStatus, JobStatusBody } from './types.js';
+import type { JobLoadError, JobStatus, JobStatusBody } from './types.js';
 
 function statusOf(job: JobView, last: RunRecord | null): JobStatus {
   if (job.running.length > 0) return 'running';
@@ -15,6 +16,10 @@ function statusOf(job: JobView, last: RunRecord | null): JobStatus {
     default:
       return last.status;
   }
+}
+
+function loadErrorBody({ file, error, line, column }: LoadError): JobLoadError {
+  return { file, error, ...(line === undefined ? {} : { line, column: column ?? 1 }) };
 }
 
 /**
@@ -44,5 +49,6 @@ export function jobStatusBody(job: JobView, { brief = false, group }: { brief?: 
     running_runs: job.running,
     execution_count: job.executionCount,
     group: group ?? null,
+    ...(job.loadError === undefined ? {} : { load_error: loadErrorBody(job.loadError) }),
   };
 }

@@ -31,6 +31,18 @@ export interface JobStatusBody {
   group: string | null;
   /** With `?recent=N` (GET /jobs, /jobs/active, /jobs/{id}): the newest N runs, newest first. */
   recent_runs?: RecentRun[];
+  /** Present while the job's file fails to load after an edit: the job runs its last good definition. */
+  load_error?: JobLoadError;
+}
+
+/** Why a job file failed to load: `error` is the loader's message (it starts with the file's name). */
+export interface JobLoadError {
+  /** Absolute path of the file. */
+  file: string;
+  error: string;
+  /** 1-based, when the parser locates the error (syntax errors); absent for a key that fails validation. */
+  line?: number;
+  column?: number;
 }
 
 /** One run of a job's `recent_runs`: what a status strip shows. */

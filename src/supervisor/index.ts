@@ -24,7 +24,7 @@ import { FaultLog } from './faults.js';
 import { armAfterReplacing } from './replace-arm.js';
 import { RunCounters } from './counters.js';
 import { JobTable } from './job-table.js';
-import { LoadErrors, type LoadError } from './load-errors.js';
+import { LoadErrors, type LoadError, type LoadErrorOptions } from './load-errors.js';
 import { killStaleRunProcesses } from './orphans.js';
 import { findOverlaps } from './overlaps.js';
 import { resolveSupervisorOptions, type SupervisorOptions } from './options.js';
@@ -396,6 +396,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const running = [...job.active.values()];
     // The run in progress describes the job best; otherwise the newest finished one.
     const last = running.at(-1)?.record ?? this.history.latest(job.id);
+    const loadError = job.entry.file === undefined ? undefined : this.loadErrors.get(job.entry.file);
     return {
       id: job.id,
       schedule: job.entry.schedule,
@@ -407,6 +408,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       running: running.map((r) => r.runId),
       lastRun: last ? { ...last } : null,
       executionCount: job.entry.execution_count,
+      ...(loadError === undefined ? {} : { loadError: { ...loadError } }),
       version: job.version,
     };
   }
@@ -587,8 +589,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   // ── job files' load errors ───────────────────────────────────────────────
 
-  /** `transient`: the file's change could not be saved; the watcher applies it again later. */
-  setLoadError(file: string, jobId: string | null, error: string, options: { transient?: boolean } = {}): void {
+  /** `transient`: the file's change could not be saved; the watcher applies it again later. `line`, `column`: where, when known. */
+  setLoadError(file: string, jobId: string | null, error: string, options: LoadErrorOptions = {}): void {
     this.loadErrors.set(file, jobId, error, options);
   }
 

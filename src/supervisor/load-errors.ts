@@ -6,14 +6,20 @@ import type { EventHub } from '../events/hub.js';
 import type { RegistryEntry } from '../records.js';
 import type { Registry } from '../registry/index.js';
 import type { JobTable } from './job-table.js';
+import { touch } from './types.js';
 
 export interface LoadError {
   file: string;
   jobId: string | null;
   error: string;
+  /** Where in the file, 1-based, when the parser says (syntax errors). */
+  line?: number;
+  column?: number;
   /** The file itself is fine: its change could not be saved (full or read-only disk), so it is retried. */
   transient?: boolean;
 }
+
+export type LoadErrorOptions = Pick<LoadError, 'transient' | 'line' | 'column'>;
 
 export class LoadErrors {
   private readonly byFile = new Map<string, LoadError>();
@@ -24,11 +30,12 @@ export class LoadErrors {
     private readonly events: EventHub,
   ) {}
 
-  set(file: string, jobId: string | null, error: string, { transient = false }: { transient?: boolean } = {}): void {
+  set(file: string, jobId: string | null, error: string, { transient = false, line, column }: LoadErrorOptions = {}): void {
     const before = this.byFile.get(file);
-    this.byFile.set(file, { file, jobId, error, ...(transient ? { transient } : {}) });
+    this.byFile.set(file, { file, jobId, error, ...(line === undefined ? {} : { line, column: column ?? 1 }), ...(transient ? { transient } : {}) });
     // Once per error: the watcher's retries of a transient one say nothing new.
     if (before?.error !== error) {
+      this.touchJobOf(file, jobId);
       this.events.emit('file.error', { file, ...(jobId === null ? {} : { job_id: jobId }), error, ...(transient ? { transient } : {}) });
     }
     const entry = jobId === null ? undefined : this.registry.get(jobId);
@@ -40,7 +47,10 @@ export class LoadErrors {
   clear(file: string): void {
     const known = this.byFile.get(file);
     this.byFile.delete(file);
-    if (known) this.events.emit('file.fixed', { file, ...(known.jobId === null ? {} : { job_id: known.jobId }) });
+    if (known) {
+      this.touchJobOf(file, known.jobId);
+      this.events.emit('file.fixed', { file, ...(known.jobId === null ? {} : { job_id: known.jobId }) });
+    }
     const entry = known?.jobId ? this.registry.get(known.jobId) : undefined;
     if (entry?.load_error !== undefined && entry.file === file) {
       this.afterSaving(this.registry.update(entry.job_id, { load_error: undefined }), entry.job_id, file, (live) => delete live.load_error);
@@ -53,6 +63,12 @@ export class LoadErrors {
 
   list(): LoadError[] {
     return [...this.byFile.values()];
+  }
+
+  /** The job's status shows its file's load error (JobView.loadError): a cached listing of it is stale. */
+  private touchJobOf(file: string, jobId: string | null): void {
+    const job = jobId === null ? undefined : this.table.get(jobId);
+    if (job?.entry.file === file) touch(job);
   }
 
   /** Applies `change` to the job's live entry once `saved` resolved (a change not saved stays unseen, as before). */

@@ -3,6 +3,7 @@
  * epoch milliseconds; the API turns them into its wire bodies (src/api/types.ts).
  */
 import type { JobSource, RunRecord } from '../records.js';
+import type { LoadError } from './load-errors.js';
 
 /** A page of the runs of every job (Supervisor.recentRuns): the query and its answer. */
 export type { RecentRunsQuery as RunQuery, RecentRunsPage as RunPage } from '../history/recent.js';
@@ -27,6 +28,8 @@ export interface JobView {
   /** The newest run in progress, else the newest recorded run. */
   lastRun: RunRecord | null;
   executionCount: number;
+  /** Its job file's last change failed to load: the job runs its last good definition meanwhile. */
+  loadError?: LoadError;
   /** Changes whenever anything above changes; never the same for two states of any job. */
   version: number;
 }
