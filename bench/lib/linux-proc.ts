@@ -78,3 +78,51 @@ export function treeRssMb(pid: number): number | null {
   }
   return total || null;
 }
+
+/** CPU time of a process, ms: its own threads (`self`) and its reaped children (`children`). Null once gone. */
+export function cpuMs(pid: number): { self: number; children: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command: state is field 3, utime 14, stime 15, cutime 16, cstime 17 (1-based).
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const tick = 1000 / CLOCK_TICKS;
+    return { self: (f[11]! + f[12]!) * tick, children: (f[13]! + f[14]!) * tick };
+  } catch {
+    return null;
+  }
+}
+
+/** USER_HZ: 100 on every Linux this runs on (the kernel's fixed userspace tick). */
+const CLOCK_TICKS = 100;
+
+/** The pids of a process's direct children (Linux). */
+export function childPids(pid: number): number[] {
+  const out: number[] = [];
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const text = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      if (text) out.push(...text.split(' ').map(Number));
+    }
+  } catch {
+    // gone
+  }
+  return out;
+}
+
+/**
+ * CPU spent by a server and its helper processes, ms: the server's own threads (`server`), its
+ * long-lived children (spawner processes: `helpers`) and what those reaped (the runs: `runs`).
+ */
+export function serverCpuMs(pid: number): { server: number; helpers: number; runs: number } | null {
+  const own = cpuMs(pid);
+  if (!own) return null;
+  let helpers = 0;
+  let runs = own.children;
+  for (const child of childPids(pid)) {
+    const c = cpuMs(child);
+    if (!c) continue;
+    helpers += c.self;
+    runs += c.children;
+  }
+  return { server: own.self, helpers, runs };
+}

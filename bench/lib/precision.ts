@@ -7,7 +7,7 @@ import type { RunRecord } from '../../src/records.js';
 import { call } from './http.js';
 import { makeTempDir } from './home.js';
 import { jobId, lateness, ms, readHistory, startMxxServer, trigger, waitForRunEnd, writeRegistry, type MxxServer } from './mxx.js';
-import { rssMb } from './linux-proc.js';
+import { rssMb, serverCpuMs } from './linux-proc.js';
 import type { BenchContext } from './scenario.js';
 import { sleep, sleepUntil } from './time.js';
 
@@ -56,6 +56,8 @@ export interface MxxPrecisionResult {
   idleApi: number[];
   apiErrors: number;
   rssMb: number | null;
+  /** CPU used during the window, ms: the server's threads, its spawner processes, the runs they reaped (Linux). */
+  cpuMs: { server: number; helpers: number; runs: number } | null;
   /** What options.observe reported. */
   observed?: Record<string, unknown>;
 }
@@ -105,6 +107,7 @@ export async function measureMxxPrecision(ctx: BenchContext, options: MxxPrecisi
     let apiErrors = 0;
     let rss: number | null = null;
     await sleepUntil(windowStart);
+    const cpuAtStart = serverCpuMs(server.pid);
     const observer = options.observe?.(server, windowEnd);
     if (options.probeApi) {
       let i = 0;
@@ -125,10 +128,9 @@ export async function measureMxxPrecision(ctx: BenchContext, options: MxxPrecisi
       rss = rssMb(server.pid);
     }
     let observed: Record<string, unknown> | undefined;
-    if (observer) {
-      await sleepUntil(windowEnd);
-      observed = await observer.stop();
-    }
+    await sleepUntil(windowEnd);
+    const cpuAtEnd = serverCpuMs(server.pid);
+    if (observer) observed = await observer.stop();
     await sleepUntil(windowEnd + options.drainMs);
     const stopAt = performance.now();
     await server.stop();
@@ -167,6 +169,14 @@ export async function measureMxxPrecision(ctx: BenchContext, options: MxxPrecisi
       idleApi,
       apiErrors,
       rssMb: rss,
+      cpuMs:
+        cpuAtStart && cpuAtEnd
+          ? {
+              server: cpuAtEnd.server - cpuAtStart.server,
+              helpers: cpuAtEnd.helpers - cpuAtStart.helpers,
+              runs: cpuAtEnd.runs - cpuAtStart.runs,
+            }
+          : null,
       ...(observed ? { observed } : {}),
     };
   } finally {

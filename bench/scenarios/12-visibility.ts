@@ -49,6 +49,8 @@ async function window(
   return measureMxxPrecision(ctx, { leadMs: ctx.pick(2000, 300), drainMs: ctx.pick(2000, 500), probeApi: false, ...options });
 }
 
+const fmtMs = (v: number | null): string => (v === null ? '—' : `${v.toFixed(2)} ms`);
+
 export const visibility: Scenario = {
   n: 12,
   id: 'visibility',
@@ -56,7 +58,9 @@ export const visibility: Scenario = {
   async run(ctx) {
     // The machine's speed drifts over minutes (shared, 2 cores): each comparison alternates its two
     // sides in an A B B A … order and pools them, so a drift weighs on both alike.
-    const order = ctx.pick([false, true, true, false, false, true], [false, true]);
+    // Five windows a side for the spawn rate: its pairs spread ±7 % here, the gap to measure is ~5 %.
+    const order = ctx.pick([false, true, true, false, false, true, true, false, false, true], [false, true]);
+    const hookOrder = ctx.pick([false, true, true, false, false, true], [false, true]);
     const seconds = ctx.seconds(10, 2);
     const plainRuns: MxxPrecisionResult[] = [];
     const watchedRuns: MxxPrecisionResult[] = [];
@@ -69,6 +73,17 @@ export const visibility: Scenario = {
     const rate = (runs: MxxPrecisionResult[]): number => runs.reduce((sum, r) => sum + r.startRate, 0) / runs.length;
     const plainRate = rate(plainRuns);
     const watchedRate = rate(watchedRuns);
+    // CPU per run, ms: the server's own threads (where the watchers' cost lands), and all of it.
+    const perRun = (runs: MxxPrecisionResult[], part: 'server' | 'all'): number | null => {
+      let cpu = 0;
+      let started = 0;
+      for (const r of runs) {
+        if (!r.cpuMs) return null;
+        cpu += part === 'server' ? r.cpuMs.server : r.cpuMs.server + r.cpuMs.helpers + r.cpuMs.runs;
+        started += r.startRate * r.seconds;
+      }
+      return started === 0 ? null : cpu / started;
+    };
     const lost = (runs: MxxPrecisionResult[]): number => runs.reduce((sum, r) => sum + r.lost, 0);
     const w = watchedRuns[0]!.observed as Observed | undefined;
     const s = stalled.observed as Observed | undefined;
@@ -85,7 +100,7 @@ export const visibility: Scenario = {
     const hookedRuns: MxxPrecisionResult[] = [];
     const receiver = await hangingReceiver();
     try {
-      for (const hooked of order) {
+      for (const hooked of hookOrder) {
         if (hooked) hookedRuns.push(await window(ctx, '50 failing jobs, webhook that never answers', { ...failing, notify: { webhook: receiver.url, on: ['failed'] } }));
         else quietRuns.push(await window(ctx, '50 failing jobs, no notifications', failing));
       }
@@ -103,6 +118,11 @@ export const visibility: Scenario = {
         baselineValue: plainRate,
         target: atLeast(ratio(watchedRate, plainRate), 0.95, '≥ 0.95×'),
         note: `events per reader ${Math.min(...events, Infinity) === Infinity ? '—' : `${Math.min(...events)}–${Math.max(...events)}`}, scrapes ${w?.scrapes?.scrapes ?? 0} (p99 ${scrapeMs.p99 === null ? '—' : Math.round(scrapeMs.p99)} ms, ${w?.scrapes?.errors ?? 0} failed)`,
+      }),
+      row('server threads CPU per run, 10 readers + scrape', perRun(watchedRuns, 'server'), 'ms', {
+        baseline: 'same, nobody watching',
+        baselineValue: perRun(plainRuns, 'server'),
+        note: `all CPU per run (server, spawners, runs): ${fmtMs(perRun(watchedRuns, 'all'))} watched, ${fmtMs(perRun(plainRuns, 'all'))} not`,
       }),
       row('fires lost, 10 readers + scrape', lost(watchedRuns), '', { baseline: 'nobody watching', baselineValue: lost(plainRuns) }),
       row('server RSS growth, one subscriber never reading', stalledGrowth, 'MB', {
@@ -128,6 +148,7 @@ export const visibility: Scenario = {
       rows,
       details: {
         order,
+        hookOrder,
         plain: plainRuns.map(strip),
         watched: watchedRuns.map(strip),
         stalled: strip(stalled),

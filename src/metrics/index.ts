@@ -47,7 +47,15 @@ export function createMetrics(supervisor: Supervisor, options: MetricsOptions = 
   return {
     async scrape() {
       gauges.refresh();
-      return { contentType: register.contentType, body: await register.metrics() };
+      // Family by family, with a turn of the event loop between them, as register.metrics() would
+      // write them but without holding the supervisor's thread for the whole answer (~20–40 ms for
+      // 1000 jobs under load: fires and run ends waited behind it).
+      const families: string[] = [];
+      for (const metric of register.getMetricsAsArray()) {
+        families.push(await register.getSingleMetricAsString(metric.name));
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      return { contentType: register.contentType, body: `${families.join('\n\n')}\n` };
     },
     close() {
       if (closed) return;

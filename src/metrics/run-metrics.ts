@@ -12,8 +12,11 @@ import { RAN_STATUSES, type LastRuns } from './last-runs.js';
 /** Every status a final run record can have: the label values of mxx_runs_total. */
 const FINAL_STATUSES = [...RAN_STATUSES, 'skipped', 'missed'] as const satisfies readonly RunStatus[];
 
-/** Seconds: 0.1 s … 12 h (a job's runs take from a blink to a nightly batch). */
-export const DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 43200];
+/**
+ * Seconds: 0.1 s … 12 h (a job's runs take from a blink to a nightly batch). Ten buckets: every
+ * job has its own histogram, so each bucket is a series per job in every scrape.
+ */
+export const DURATION_BUCKETS = [0.1, 0.5, 1, 5, 15, 60, 300, 1800, 7200, 43200];
 /** Seconds: 1 ms … 5 min (a healthy server fires within milliseconds; a catch-up fire is minutes late). */
 export const LATENESS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
