@@ -1,7 +1,7 @@
-import { basename } from 'node:path';
 import type { HealthBody } from '../../src/api/types.js';
 import type { JobsFolderState } from '../../src/watcher.js';
 import { ClientCommand } from '../base.js';
+import { loadErrorLines } from '../format/load-error.js';
 import { renderFields } from '../format/table.js';
 import { formatSpan } from '../format/time.js';
 
@@ -37,10 +37,7 @@ export default class HealthCommand extends ClientCommand {
         c,
       ),
     );
-    for (const { file, error } of body.load_error_files ?? []) {
-      // The server's message usually starts with the file's name already.
-      this.out(`  ${error.includes(basename(file)) ? error : `${file}: ${error}`}`);
-    }
+    for (const text of (body.load_error_files ?? []).flatMap(loadErrorLines)) this.out(`  ${c.red(text)}`);
     return 0;
   }
 }

@@ -3,9 +3,13 @@ import type { JobStatusBody } from '../../src/api/types.js';
 import { ClientCommand } from '../base.js';
 import { seg } from '../client.js';
 import { colorStatus } from '../format/color.js';
+import { loadErrorLines } from '../format/load-error.js';
 import { describeSchedule } from '../format/schedule.js';
 import { renderFields } from '../format/table.js';
 import { formatDuration, formatWhen } from '../format/time.js';
+
+/** Where renderFields starts the values: after the longest key, `load error:`, and a space. */
+const FIELD_INDENT = 'load error: '.length;
 
 export default class StatusCommand extends ClientCommand {
   static override paths = [['status']];
@@ -23,6 +27,12 @@ export default class StatusCommand extends ClientCommand {
     if (this.printJson(j)) return 0;
     const c = this.colors;
     const last = j.last_run;
+    // Several problems of one file: one per line, under the first, then what it means for the job.
+    const loadError = j.load_error
+      ? [...loadErrorLines(j.load_error).map((text) => c.red(text)), c.yellow('(the job runs its last good definition until the file is fixed)')].join(
+          `\n${' '.repeat(FIELD_INDENT)}`,
+        )
+      : undefined;
     this.out(
       renderFields(
         [
@@ -36,6 +46,7 @@ export default class StatusCommand extends ClientCommand {
           ['running', j.running ? c.cyan(j.running_runs.join(', ') || 'yes') : 'no'],
           ['runs', String(j.execution_count)],
           ['source', j.source],
+          ['load error', loadError],
           ['error', j.error ? c.red(j.error) : undefined],
         ],
         c,
