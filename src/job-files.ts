@@ -6,8 +6,8 @@ import { readdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { isMxxError } from './errors.js';
-import { jobFileInfo, loadJobFile } from './job/load-file.js';
-import type { JobDefinition, ValidationIssue } from './job/types.js';
+import { jobFileInfo, loadJobFile, syntaxErrorLocation } from './job/load-file.js';
+import type { JobDefinition } from './job/types.js';
 import type { Supervisor } from './supervisor/index.js';
 import type { LoadErrorOptions } from './supervisor/load-errors.js';
 
@@ -17,12 +17,6 @@ export type ApplyOutcome = 'registered' | 'replaced' | 'unchanged' | 'failed' | 
 
 function messageOf(error: unknown): string {
   return isMxxError(error) || error instanceof Error ? error.message : String(error);
-}
-
-/** Line and column of a syntax error (the parser's ValidationIssue), kept beside the message. */
-function whereOf(error: unknown): { line?: number; column?: number } {
-  const first = isMxxError(error) && Array.isArray(error.details) ? (error.details[0] as ValidationIssue | undefined) : undefined;
-  return first?.line === undefined ? {} : { line: first.line, column: first.column ?? 1 };
 }
 
 /** A job file read and validated, or why it could not be. */
@@ -43,7 +37,7 @@ async function readJobFile(file: string): Promise<Loaded> {
   try {
     return { kind: 'ok', id: info.id, def: await loadJobFile(file) };
   } catch (error) {
-    return { kind: 'failed', jobId: info.id, error: messageOf(error), ...whereOf(error) };
+    return { kind: 'failed', jobId: info.id, error: messageOf(error), ...syntaxErrorLocation(error) };
   }
 }
 

@@ -69,6 +69,12 @@ export function parseJobText(text: string, format: JobFileFormat, fileName: stri
   }
 }
 
+/** Line and column (1-based) of a syntax error thrown by parseJobText or loadJobFile; undefined for other errors. */
+export function syntaxErrorLocation(error: unknown): { line: number; column: number } | undefined {
+  const first = error instanceof MxxError && Array.isArray(error.details) ? (error.details[0] as ValidationIssue | undefined) : undefined;
+  return first?.line === undefined ? undefined : { line: first.line, column: first.column ?? 1 };
+}
+
 function locate(error: unknown, format: JobFileFormat, text: string): { message: string; line: number; column: number } | undefined {
   if (format === 'toml' && error instanceof TomlError) {
     // The message repeats the lines around the error after a blank line; the first line says what.
