@@ -18,6 +18,7 @@ export default class ExportCommand extends ClientCommand {
     ],
   });
 
+  override json = Option.Boolean('--json', false, { description: 'Print the job as a JSON job document instead of TOML' });
   output = Option.String('--output,-o', { description: 'Write the TOML to this file instead of printing it' });
   id = Option.String({ name: 'id' });
 
