@@ -3,6 +3,8 @@
 /** Options that belong to every client command and that the original client took before the command. */
 const GLOBAL_WITH_VALUE = new Set(['--server']);
 const GLOBAL_FLAGS = new Set(['--json']);
+/** Every global option: help says them once, not on every command's line. */
+export const GLOBAL_OPTIONS: readonly string[] = [...GLOBAL_WITH_VALUE, ...GLOBAL_FLAGS];
 
 /**
  * clipanion wants the command path first; `mxx-client --server URL health` puts a global option before

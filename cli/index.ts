@@ -3,6 +3,10 @@ import { readFileSync } from 'node:fs';
 import { Builtins, Cli, Command, type BaseContext, type CommandClass } from 'clipanion';
 import { hoistGlobalOptions, useColors } from './argv.js';
 import { EXIT_USAGE, BaseCommand } from './base.js';
+import { createColors } from './format/color.js';
+import { createCatalog, type Catalog } from './help/catalog.js';
+import { HelpfulCli } from './help/cli.js';
+import { describeParseError } from './help/parse-error.js';
 import CancelCommand from './commands/cancel.js';
 import EventsCommand from './commands/events.js';
 import ConfigCommand from './commands/config.js';
@@ -22,7 +26,7 @@ import StopCommand from './commands/stop.js';
 import TriggerCommand from './commands/trigger.js';
 import UnregisterCommand from './commands/unregister.js';
 import ValidateCommand from './commands/validate.js';
-import CompletionCommand from './commands/completion.js';
+import CompletionCommand, { CompletionWordsCommand } from './commands/completion.js';
 import EditCommand from './commands/edit.js';
 import ExportCommand from './commands/export.js';
 import HelpCommand from './commands/help.js';
@@ -56,14 +60,14 @@ export const CLIENT_COMMANDS: CommandClass[] = [
 ];
 
 /** Commands of `mxx` and `mxx-client` that need no server. */
-export const LOCAL_COMMANDS: CommandClass[] = [HelpCommand, CompletionCommand, SchemaCommand];
+export const LOCAL_COMMANDS: CommandClass[] = [HelpCommand, CompletionCommand, CompletionWordsCommand, SchemaCommand];
 
 /** `mxx-server [options]` is `mxx server [options]`: the same command on the default path. */
 class ServerDefaultCommand extends ServerCommand {
   static override paths = [Command.Default];
 }
 
-/** Bare `mxx` / `mxx-client`: print the command list. */
+/** Bare `mxx` / `mxx-client`: print the command list (no description: help does not list it). */
 class UsageCommand extends BaseCommand {
   static override paths = [Command.Default];
   async run(): Promise<number> {
@@ -86,26 +90,33 @@ export interface CreateCliOptions {
   colors?: boolean;
 }
 
-export function createCli(binary: BinaryName, options: CreateCliOptions = {}): Cli<BaseContext> {
-  const cli = new Cli({
-    binaryLabel: binary === 'mxx-server' ? 'mxx scheduler server' : 'mxx scheduler',
-    binaryName: binary,
-    binaryVersion: version(),
-    enableColors: options.colors ?? false,
-  });
-  const commands: CommandClass[] =
-    binary === 'mxx-server'
-      ? [ServerDefaultCommand]
-      : binary === 'mxx-client'
-        ? [UsageCommand, ...CLIENT_COMMANDS, ...LOCAL_COMMANDS]
-        : [UsageCommand, ServerCommand, ConfigCommand, ...SERVICE_COMMANDS, ...CLIENT_COMMANDS, ...LOCAL_COMMANDS];
-  for (const command of [...commands, Builtins.HelpCommand, Builtins.VersionCommand]) cli.register(command);
+/** The commands each binary registers (clipanion's --help and --version aside). */
+export function commandsFor(binary: BinaryName): CommandClass[] {
+  if (binary === 'mxx-server') return [ServerDefaultCommand];
+  if (binary === 'mxx-client') return [UsageCommand, ...CLIENT_COMMANDS, ...LOCAL_COMMANDS];
+  return [UsageCommand, ServerCommand, ConfigCommand, ...SERVICE_COMMANDS, ...CLIENT_COMMANDS, ...LOCAL_COMMANDS];
+}
+
+const binaryLabel = (binary: BinaryName): string => (binary === 'mxx-server' ? 'mxx scheduler server' : 'mxx scheduler');
+
+/** What help, did-you-mean and completion know of a binary's commands. */
+export function catalogFor(binary: BinaryName): Catalog {
+  return createCatalog(binary, binaryLabel(binary), version(), commandsFor(binary), commandsFor('mxx'));
+}
+
+export function createCli(binary: BinaryName, options: CreateCliOptions = {}): HelpfulCli {
+  const cli = new HelpfulCli(
+    { binaryLabel: binaryLabel(binary), binaryName: binary, binaryVersion: version(), enableColors: options.colors ?? false },
+    () => catalogFor(binary),
+  );
+  for (const command of [...commandsFor(binary), Builtins.HelpCommand, Builtins.VersionCommand]) cli.register(command);
   return cli;
 }
 
 /**
  * Runs the CLI and resolves its exit code: 0 ok, 1 error answer, 2 usage error, 3 server unreachable.
  * clipanion reports parse errors with exit 1 on stdout; we report them on stderr with exit 2.
+ * Help of every kind goes through HelpfulCli.usage (cli/help/).
  */
 export async function runCli(binary: BinaryName, argv: string[], context: Partial<BaseContext> = {}): Promise<number> {
   const stdout = (context.stdout ?? process.stdout) as NodeJS.WriteStream;
@@ -123,7 +134,8 @@ export async function runCli(binary: BinaryName, argv: string[], context: Partia
   try {
     command = cli.process(args, fullContext);
   } catch (error) {
-    fullContext.stderr.write(cli.error(error as Error, { colored: colors }));
+    // Did-you-mean, or clipanion's reason with our usage line (clipanion's shows `#0` placeholders).
+    fullContext.stderr.write(describeParseError(cli.catalog, args, error, createColors(colors)));
     return EXIT_USAGE;
   }
   return cli.run(command, fullContext);
