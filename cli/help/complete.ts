@@ -31,9 +31,10 @@ interface Parsed {
 export async function completeWords(catalog: Catalog, words: readonly string[], deps: CompleteDeps): Promise<string[]> {
   const current = words.at(-1) ?? '';
   const typed = words.slice(0, -1);
-  const start = skipGlobals(typed);
   const fallback = defaultCommand(catalog);
+  // `mxx-server`: every word belongs to its one command.
   const only = fallback && catalog.commands.length === 1 ? fallback : undefined;
+  const start: { index: number; server?: string } = only ? { index: 0 } : skipGlobals(typed);
   const match = only ? { model: only, path: [] as string[] } : findCommand(catalog.commands, typed.slice(start.index));
   if (!match) {
     if (current.startsWith('-')) return filter([...GLOBAL_OPTIONS, '--help', '--version'], current);
