@@ -16,7 +16,10 @@ export function describeParseError(catalog: Catalog, args: readonly string[], er
   if (problem !== undefined) return `${heading}${problem}\n`;
   const reason = unknownOption(catalog, model, rest) ?? serverWord(catalog, model, rest) ?? clipanionReason(error);
   if (!model) return `${heading}${reason}\n`;
-  const more = `Run '${[catalog.binary, 'help', ...(model.paths[0] ?? [])].join(' ')}' for its options, details and examples.`;
+  const path = model.paths[0] ?? [];
+  // `mxx-server` has no help command, only --help.
+  const helpLine = path.length ? [catalog.binary, 'help', ...path] : [catalog.binary, '--help'];
+  const more = `Run '${helpLine.join(' ')}' for its options, details and examples.`;
   return `${heading}${reason}\n\n$ ${usageLine(catalog, model)}\n${more}\n`;
 }
 

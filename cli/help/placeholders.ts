@@ -47,6 +47,8 @@ const BY_NAME: Record<string, Entry> = {
   '--store': { text: 'URL' },
   '--label': { text: 'LABEL' },
   '--timeout': { text: 'SECONDS' },
+  '--lines': { text: 'N' },
+  '--name': { text: 'NAME' },
 };
 
 /** By `command path` + option, where a command gives a name its own meaning. */

@@ -70,6 +70,7 @@ describe('unknown options', () => {
     const r = await runCli(['--prot', '0'], { bin: 'mxx-server' });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("Unknown option '--prot' for 'mxx-server'. Did you mean '--port'?");
+    expect(r.stderr).toContain("Run 'mxx-server --help'");
   });
 
   it('a misspelt global option before the command', async () => {
