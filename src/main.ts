@@ -26,6 +26,8 @@ export interface StartOptions extends ServerOptions {
   eventStream?: Omit<EventRoutesOptions, 'logger'>;
   /** The notifier's timeouts and bounds (defaults for every job come from config.toml). @default its defaults */
   notifier?: Omit<NotifierOptions, 'logger' | 'serverUrl'>;
+  /** What POST /shutdown does once it has answered (runServer: the same path as SIGTERM). @default close() */
+  onStopRequest?: () => void;
 }
 
 export interface RunningServer {
@@ -76,6 +78,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     serverUrl: () => ownUrl,
   });
   const metrics = createMetrics(supervisor, { notifications: notifier });
+  // Set once started; before that the API answers 503 SERVER_STARTING, POST /shutdown included.
+  let running: RunningServer | null = null;
   const { app, close: closeStreams } = createMxxApp(supervisor, {
     metrics,
     ui: resolved.ui,
@@ -89,6 +93,11 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     ownPort: () => ownPort,
     allowOrigins: resolved.allowOrigins,
     ...(resolved.token === undefined ? {} : { token: resolved.token }),
+    requestStop: (client) => {
+      logger.info(`shutdown requested through the API (from ${client ?? 'an unknown address'}): stopping runs and shutting down`);
+      if (options.onStopRequest) options.onStopRequest();
+      else void running?.close().catch((error: unknown) => logger.error('shutdown failed', { error: error instanceof Error ? error : String(error) }));
+    },
   });
   let listener: Listener | null = null;
   let watcher: JobsWatcher | null = null;
@@ -122,7 +131,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   });
   let closing: Promise<void> | null = null;
   const openListener = listener;
-  return {
+  return (running = {
     url,
     port,
     supervisor,
@@ -138,7 +147,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         lock.release();
         logger.info('server stopped');
       })()),
-  };
+  });
 }
 
 /**
@@ -149,8 +158,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
 export async function runServer(options: StartOptions = {}): Promise<void> {
   let signals = 0;
   let logger: Logger | null = null;
-  let requested: (signal: NodeJS.Signals) => void = () => {};
-  const stopRequested = new Promise<NodeJS.Signals>((resolve) => (requested = resolve));
+  let requested: (signal: NodeJS.Signals | 'api') => void = () => {};
+  const stopRequested = new Promise<NodeJS.Signals | 'api'>((resolve) => (requested = resolve));
   const onSignal = (signal: NodeJS.Signals): void => {
     signals++;
     if (signals > 1) {
@@ -163,10 +172,11 @@ export async function runServer(options: StartOptions = {}): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const server = await startServer(options);
+    // POST /shutdown takes the signal's path (startServer has logged it); it does not count as a first signal.
+    const server = await startServer({ ...options, onStopRequest: () => requested('api') });
     const log = (logger = server.supervisor.logger);
     const signal = await stopRequested;
-    log.info(`${signal} received: stopping runs and shutting down (send it again to force)`);
+    if (signal !== 'api') log.info(`${signal} received: stopping runs and shutting down (send it again to force)`);
     try {
       await server.close();
     } catch (error) {

@@ -14,6 +14,7 @@ import { assertDecodablePath } from './params.js';
 import { registerRegistryRoutes } from './registry.js';
 import { createRoutes } from './routes.js';
 import { registerRunRoutes } from './runs.js';
+import { registerShutdownRoute } from './shutdown.js';
 import { startingResponse } from './starting.js';
 import type { HealthBody } from './types.js';
 import { createDashboard } from './ui.js';
@@ -38,6 +39,8 @@ export interface AppOptions extends GuardOptions {
   logRequests?: boolean;
   /** Serve the web dashboard at / (SPEC §14); false: 404 at / (`--no-ui`, `ui = false`). @default true */
   ui?: boolean;
+  /** What POST /shutdown starts once it has answered 202 (the server's clean shutdown). @default no /shutdown route */
+  requestStop?: (client: string | undefined) => void;
 }
 
 /** When each request began, for its log line (only kept with logRequests). */
@@ -88,6 +91,7 @@ export function createMxxApp(supervisor: Supervisor, options: AppOptions): MxxAp
   const followers = createLogFollowers(supervisor, options.maxLogFollowers ?? DEFAULT_MAX_LOG_FOLLOWERS, logger);
   registerRunRoutes(routes, supervisor, followers, logger);
   registerRegistryRoutes(routes, supervisor);
+  if (options.requestStop) registerShutdownRoute(routes, supervisor, { requestStop: options.requestStop, tokenRequired: options.token !== undefined });
   const streams: EventStreams = registerEventRoutes(routes, supervisor.events, { ...options.eventStream, logger });
   const { metrics } = options;
   if (metrics) {
