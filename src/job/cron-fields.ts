@@ -12,7 +12,7 @@ const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', '
 /** APScheduler numbering: 0 = Monday … 6 = Sunday. */
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
-interface FieldRange {
+export interface FieldRange {
   min: number;
   max: number;
   /** Names accepted for values: `names[i]` is `min + i`. */
@@ -20,7 +20,8 @@ interface FieldRange {
   expected: string;
 }
 
-const RANGES: Record<CronFieldName, FieldRange> = {
+/** Numeric ranges per field (also the JSON Schema's minimum and maximum of a number value). */
+export const CRON_RANGES: Readonly<Record<CronFieldName, FieldRange>> = {
   year: { min: 1970, max: 9999, expected: 'a year (1970-9999)' },
   month: { min: 1, max: 12, names: MONTHS, expected: '1-12 or jan-dec' },
   day: { min: 1, max: 31, expected: '1-31, "last", or "1st mon" … "5th sun", "last fri"' },
@@ -51,7 +52,7 @@ const ITEM_RE = /^([a-z0-9]+|\*)(?:-([a-z0-9]+))?(?:\/(\d+))?$/;
 
 /** Parses one field value; returns the problem as a string when it is invalid. */
 export function parseCronField(name: CronFieldName, raw: string | number): ParsedField | string {
-  const range = RANGES[name];
+  const range = CRON_RANGES[name];
   const fail = (why: string): string => `must be ${range.expected} or a cron field ("*", "*/5", "1-5", "1,3"), got ${JSON.stringify(raw)} (${why})`;
   if (typeof raw === 'number') {
     if (!Number.isInteger(raw)) return fail('not a whole number');

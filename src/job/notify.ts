@@ -14,6 +14,9 @@ export const DEFAULT_NOTIFY_LIFETIME = 60;
 
 export const NOTIFY_KEYS = ['enabled', 'on', 'webhook', 'headers', 'cmd', 'lifetime'] as const;
 
+/** An HTTP header name (RFC 9110 token). */
+export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 /** A job's notification settings after merging in the defaults; null = nothing to send. */
 export interface ResolvedNotify {
   on: ReadonlySet<NotifyEvent>;
@@ -66,7 +69,7 @@ export function parseNotifySection(issues: Issues, s: Table, prefix = 'notify'):
     else {
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(s.headers)) {
-        if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) issues.add(`${prefix}.headers`, `has a header name that HTTP cannot carry: ${JSON.stringify(name)}`);
+        if (!HEADER_NAME.test(name)) issues.add(`${prefix}.headers`, `has a header name that HTTP cannot carry: ${JSON.stringify(name)}`);
         else if (typeof value !== 'string' || /[\r\n\0]/.test(value)) {
           issues.add(`${prefix}.headers.${name}`, `must be a string on one line, got ${typeof value === 'string' ? 'a value with a line break or NUL' : shown(value)}`);
         } else headers[name] = value;

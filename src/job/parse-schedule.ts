@@ -8,16 +8,17 @@ import { isValidTimeZone, machineTimeZone, parseIsoInZone } from './zone.js';
 
 type Trigger = ScheduleSpec['trigger'];
 
-const TRIGGERS = ['cron', 'interval', 'date'] as const satisfies readonly Trigger[];
-const COMMON_KEYS = ['trigger', 'timezone', 'start_date', 'end_date', 'jitter'];
+export const TRIGGERS = ['cron', 'interval', 'date'] as const satisfies readonly Trigger[];
+export const COMMON_KEYS = ['trigger', 'timezone', 'start_date', 'end_date', 'jitter'];
 /** Seconds per unit; `interval_seconds` is the original mxx key. */
-const INTERVAL_UNITS: Record<string, number> = { weeks: 604_800, days: 86_400, hours: 3_600, minutes: 60, seconds: 1, interval_seconds: 1 };
-const TRIGGER_KEYS: Record<Trigger, readonly string[]> = {
+export const INTERVAL_UNITS: Record<string, number> = { weeks: 604_800, days: 86_400, hours: 3_600, minutes: 60, seconds: 1, interval_seconds: 1 };
+export const TRIGGER_KEYS: Record<Trigger, readonly string[]> = {
   cron: ['cron', ...CRON_FIELDS],
   interval: Object.keys(INTERVAL_UNITS),
   date: ['run_date'],
 };
-const ALL_KEYS = [...COMMON_KEYS, ...TRIGGERS.flatMap((t) => TRIGGER_KEYS[t])];
+/** Every key of a schedule section, in the order the JSON Schema lists them. */
+export const SCHEDULE_KEYS = [...COMMON_KEYS, ...TRIGGERS.flatMap((t) => TRIGGER_KEYS[t])];
 const ISO_EXAMPLE = 'an ISO 8601 date such as "2026-03-01T10:00:00" or "2026-03-01T10:00:00+01:00"';
 
 /**
@@ -32,8 +33,8 @@ export function parseScheduleSection(issues: Issues, s: Table): ScheduleSpec | u
     if (typeof s.trigger === 'string' && (TRIGGERS as readonly string[]).includes(s.trigger)) trigger = s.trigger as Trigger;
     else issues.add('schedule.trigger', `must be one of ${TRIGGERS.join(', ')}, got ${shown(s.trigger)}${typeof s.trigger === 'string' ? didYouMean(s.trigger, TRIGGERS) : ''}`);
   }
-  const unknownKeys = Object.keys(s).filter((k) => !ALL_KEYS.includes(k));
-  checkKeys(issues, s, ALL_KEYS, 'schedule');
+  const unknownKeys = Object.keys(s).filter((k) => !SCHEDULE_KEYS.includes(k));
+  checkKeys(issues, s, SCHEDULE_KEYS, 'schedule');
   const kinds = TRIGGERS.filter((t) => TRIGGER_KEYS[t].some((k) => k in s));
   const misplaced = trigger !== undefined && kinds.some((t) => t !== trigger);
   if (trigger) {

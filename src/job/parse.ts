@@ -16,7 +16,11 @@ import { DEFAULT_HISTORY_KEEP } from './defaults.js';
 export { formatIssue } from './issues.js';
 
 export const SECTIONS = ['lifetime', 'os', 'schedule', 'policy', 'notify'] as const;
-const OVERLAP: readonly OverlapPolicy[] = ['skip', 'queue', 'replace', 'allow'];
+export const OVERLAP_POLICIES: readonly OverlapPolicy[] = ['skip', 'queue', 'replace', 'allow'];
+/** Known keys per section (the JSON Schema of job files is built from these too: src/job/json-schema.ts). */
+export const LIFETIME_KEYS = ['lifetime', 'grace'] as const;
+export const OS_KEYS = ['cmd', 'cwd', 'env', 'kill'] as const;
+export const POLICY_KEYS = ['overlap', 'max_instances', 'retries', 'retry_delay', 'misfire_grace_time', 'history', 'group'] as const;
 const REQUEST_FIELDS = ['job_id', 'config', 'schedule', 'replace_existing'];
 
 export interface ParseJobOptions {
@@ -80,14 +84,14 @@ function plainCopy(issues: Issues, doc: unknown): Table {
 }
 
 function parseLifetime(issues: Issues, s: Table): JobLifetime {
-  checkKeys(issues, s, ['lifetime', 'grace'], 'lifetime');
+  checkKeys(issues, s, LIFETIME_KEYS, 'lifetime');
   const lifetime = readNumber(issues, 'lifetime.lifetime', s.lifetime, { min: 0, exclusive: true, max: ONE_YEAR });
   const grace = readNumber(issues, 'lifetime.grace', s.grace, { min: 0, max: ONE_YEAR }) ?? 5;
   return { ...(lifetime === undefined ? {} : { lifetime }), grace };
 }
 
 function parseOs(issues: Issues, s: Table): JobCommand | undefined {
-  checkKeys(issues, s, ['cmd', 'cwd', 'env', 'kill'], 'os');
+  checkKeys(issues, s, OS_KEYS, 'os');
   const cmd = s.cmd;
   const what = 'a command string, or a non-empty array of strings (run without a shell)';
   let command: string | string[] | undefined;
@@ -125,10 +129,10 @@ function parseOs(issues: Issues, s: Table): JobCommand | undefined {
 }
 
 function parsePolicy(issues: Issues, s: Table): JobPolicy {
-  checkKeys(issues, s, ['overlap', 'max_instances', 'retries', 'retry_delay', 'misfire_grace_time', 'history', 'group'], 'policy');
+  checkKeys(issues, s, POLICY_KEYS, 'policy');
   const group = readString(issues, 'policy.group', s.group, 'a group name');
   return {
-    overlap: readChoice(issues, 'policy.overlap', s.overlap, OVERLAP) ?? 'skip',
+    overlap: readChoice(issues, 'policy.overlap', s.overlap, OVERLAP_POLICIES) ?? 'skip',
     max_instances: readNumber(issues, 'policy.max_instances', s.max_instances, { min: 1, integer: true }) ?? 1,
     retries: readNumber(issues, 'policy.retries', s.retries, { min: 0, integer: true }) ?? 0,
     retry_delay: readNumber(issues, 'policy.retry_delay', s.retry_delay, { min: 0, max: ONE_YEAR }) ?? 5,

@@ -136,7 +136,8 @@ export function wallToInstant(timeZone: string, wall: number): number {
   return nextTransition(timeZone, wall - high, wall - low) ?? wall - low;
 }
 
-const ISO_RE =
+/** An ISO 8601 date or date-time, offset optional (the JSON Schema's date pattern is built from it). */
+export const ISO_RE =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;
 
 /**
