@@ -93,25 +93,22 @@ function scheduleSection(): Schema {
     run_date: isoDate('trigger = "date": runs once, at this time'),
   };
   const kinds = TRIGGERS.map((t) => ({ anyOf: required(TRIGGER_KEYS[t]) }));
-  const needs: Record<(typeof TRIGGERS)[number], Schema> = {
-    cron: { anyOf: required(TRIGGER_KEYS.cron) },
-    interval: { anyOf: required(TRIGGER_KEYS.interval) },
-    date: { required: ['run_date'] },
+  const expressionAlone: Schema = { if: { required: ['cron'] }, then: forbidden(CRON_FIELDS) };
+  // With a trigger: only its own keys (beside the common ones), and what it needs.
+  const branches: Record<(typeof TRIGGERS)[number], Schema> = {
+    cron: { ...forbidden([...TRIGGER_KEYS.interval, ...TRIGGER_KEYS.date]), anyOf: required(TRIGGER_KEYS.cron), ...expressionAlone },
+    interval: { ...forbidden([...TRIGGER_KEYS.cron, ...TRIGGER_KEYS.date]), anyOf: required(TRIGGER_KEYS.interval) },
+    date: { ...forbidden([...TRIGGER_KEYS.cron, ...TRIGGER_KEYS.interval]), required: ['run_date'] },
   };
-  const rules: Schema[] = [
-    // With a trigger: only its own keys (beside the common ones), and what it needs.
-    ...TRIGGERS.map((t) => ({
-      if: { properties: { trigger: { const: t } }, required: ['trigger'] },
-      then: { ...forbidden(TRIGGERS.filter((o) => o !== t).flatMap((o) => TRIGGER_KEYS[o])), ...needs[t] },
-    })),
-    // Without one, the keys say which: keys of one trigger, at least one of them.
-    {
-      if: { not: { required: ['trigger'] } },
-      then: { anyOf: kinds, not: { anyOf: kinds.flatMap((a, i) => kinds.slice(i + 1).map((b) => ({ allOf: [a, b] }))) } },
-    },
-    { if: { required: ['cron'] }, then: forbidden(CRON_FIELDS) },
-  ];
-  return section('When the job fires. Absent: an on-demand job (mxx trigger ID). ' + `Keys of every trigger: ${COMMON_KEYS.join(', ')}.`, properties, SCHEDULE_KEYS, { allOf: rules });
+  // Without one, the keys say which: keys of one trigger, at least one of them.
+  const inferred: Schema = { anyOf: kinds, not: { anyOf: kinds.flatMap((a, i) => kinds.slice(i + 1).map((b) => ({ allOf: [a, b] }))) }, ...expressionAlone };
+  // One if/then/else chain rather than allOf: taplo leaves a schema with allOf out of its
+  // completions, and would then offer no schedule keys.
+  const rule = TRIGGERS.reduceRight<Schema>(
+    (otherwise, t) => ({ if: { properties: { trigger: { const: t } }, required: ['trigger'] }, then: branches[t], else: otherwise }),
+    { if: { not: { required: ['trigger'] } }, then: inferred },
+  );
+  return section(`When the job fires. Absent: an on-demand job (mxx trigger ID). Keys of every trigger: ${COMMON_KEYS.join(', ')}.`, properties, SCHEDULE_KEYS, rule);
 }
 
 function notifySection(): Schema {
