@@ -2,14 +2,15 @@
  * What a service runs: the installed mxx (`<node> <…/dist/cli/bin/mxx.js> server <flags>`), all paths
  * absolute, as the service manager starts it from another folder with a bare environment.
  */
-import { isAbsolute, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServerOptions } from '../../src/config.js';
 
 export interface ServiceSpec {
   /** The program and its arguments, absolute paths. */
   command: readonly string[];
-  /** Set for the server beyond the service manager's own (HOME, USER, PATH …): only MXX_HOME, when set. */
+  /** Set for the server beyond the service manager's own (HOME, USER, PATH …): only MXX_HOME, when set to another than ~/.mxx. */
   environment: Readonly<Record<string, string>>;
 }
 
@@ -56,7 +57,8 @@ export function mxxEntry(): string {
 /** The service of this installation: this Node, this mxx, `server` and the flags. */
 export function createServiceSpec(flags: readonly string[], env: NodeJS.ProcessEnv, cwd: string): ServiceSpec {
   const environment: Record<string, string> = {};
-  // The home the CLI uses from this shell; without it the service would keep its jobs elsewhere.
-  if (env.MXX_HOME) environment.MXX_HOME = resolve(cwd, env.MXX_HOME);
+  // The home the CLI uses from this shell (unless it is the default one): else the service would keep its jobs elsewhere.
+  const home = env.MXX_HOME ? resolve(cwd, env.MXX_HOME) : undefined;
+  if (home !== undefined && home !== join(env.HOME || homedir(), '.mxx')) environment.MXX_HOME = home;
   return { command: [process.execPath, mxxEntry(), 'server', ...flags], environment };
 }
