@@ -5,7 +5,7 @@ import type { RegisterBody } from '../../src/api/types.js';
 import { MxxError } from '../../src/errors.js';
 import { formatOfExtension, JOB_FILE_EXTENSIONS } from '../../src/job/file-format.js';
 import { ClientCommand } from '../base.js';
-import { formatWhen } from '../format/time.js';
+import { registeredLines } from '../format/registered.js';
 
 export default class RegisterCommand extends ClientCommand {
   static override paths = [['register']];
@@ -51,10 +51,9 @@ export default class RegisterCommand extends ClientCommand {
       ...(this.replace ? { replace_existing: true } : {}),
     });
     if (this.printJson(body)) return 0;
-    const c = this.colors;
-    const what = body.on_demand || body.status === 'registered' ? 'on demand' : `next run ${formatWhen(body.next_run ?? null)}`;
-    this.out(`${body.replaced ? 'replaced' : 'registered'} ${c.bold(body.job_id)}: ${what}`);
-    if (body.overlaps.length) this.err(c.yellow(`warning: fires at the same second as: ${body.overlaps.join(', ')}`));
+    const { out, warning } = registeredLines(body, this.colors);
+    this.out(out);
+    if (warning) this.err(warning);
     return 0;
   }
 }

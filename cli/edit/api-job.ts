@@ -10,7 +10,7 @@ import type { RegisterBody, RegistryEntryBody } from '../../src/api/types.js';
 import { MxxError } from '../../src/errors.js';
 import type { JobDefinition } from '../../src/job/types.js';
 import { seg, type Client } from '../client.js';
-import { formatWhen } from '../format/time.js';
+import { registeredLines } from '../format/registered.js';
 import { jobToml, sameDefinition, type StoredDefinition } from '../job-toml.js';
 import { editLoop, problemLines, type EditIo, type SaveOutcome } from './loop.js';
 import type { Reopener } from './reopen.js';
@@ -64,9 +64,10 @@ export async function editApiJob(entry: RegistryEntryBody, options: ApiEditOptio
     keep = false;
     if (options.json) io.out(JSON.stringify(answer, null, 2));
     else {
-      const what = answer.on_demand || answer.status === 'registered' ? 'on demand' : `next run ${formatWhen(answer.next_run ?? null)}`;
-      io.out(`${answer.replaced ? 'replaced' : 'registered'} ${answer.job_id}: ${what}`);
-      if (answer.overlaps.length) io.err(`warning: fires at the same second as: ${answer.overlaps.join(', ')}`);
+      const plain = (text: string): string => text;
+      const { out, warning } = registeredLines(answer, { bold: plain, yellow: plain });
+      io.out(out);
+      if (warning) io.err(warning);
     }
     return { exit: 0 };
   }
