@@ -19,11 +19,11 @@ function messageOf(error: unknown): string {
   return isMxxError(error) || error instanceof Error ? error.message : String(error);
 }
 
+/** Why a job file could not be applied: its error and, for a syntax error, where. */
+type Failed = { kind: 'failed'; jobId: string | null; error: string; line?: number; column?: number };
+
 /** A job file read and validated, or why it could not be. */
-type Loaded =
-  | { kind: 'ignored' }
-  | { kind: 'failed'; jobId: string | null; error: string; line?: number; column?: number }
-  | { kind: 'ok'; id: string; def: JobDefinition };
+type Loaded = { kind: 'ignored' } | Failed | { kind: 'ok'; id: string; def: JobDefinition };
 
 /** The slow, independent part of loading a file (I/O and parsing): safe to run for many files at once. */
 async function readJobFile(file: string): Promise<Loaded> {
@@ -53,7 +53,7 @@ type OwnerOf = (id: string) => { source: string; file?: string | undefined } | u
 
 type Decision =
   | { kind: 'ignored' }
-  | { kind: 'failed'; jobId: string | null; error: string; line?: number; column?: number }
+  | Failed
   | { kind: 'unchanged'; id: string }
   | { kind: 'register'; id: string; def: JobDefinition; replacing: boolean };
 
