@@ -22,6 +22,7 @@ export interface LastRun {
 
 export class LastRuns {
   private readonly known = new Map<string, LastRun>();
+  private moved = new Set<string>();
 
   /** A run ended (run.ended). A job not learnt yet is left to its first scrape: its history has this run. */
   ended(jobId: string, status: RunStatus, at: number): void {
@@ -29,6 +30,14 @@ export class LastRuns {
     if (!known || !RAN.has(status)) return;
     known.last = { status: status as RanStatus, at };
     if (status === 'completed') known.success = at;
+    this.moved.add(jobId);
+  }
+
+  /** The jobs whose last run changed through ended() since the previous call. */
+  takeMoved(): ReadonlySet<string> {
+    const moved = this.moved;
+    if (moved.size > 0) this.moved = new Set();
+    return moved;
   }
 
   forget(jobId: string): void {

@@ -1,16 +1,14 @@
 /**
- * The metrics fed by the event hub: runs by job and status, run durations and fire lateness.
- * The listener does O(1) work per event. Label values are job ids and a fixed set of statuses.
+ * The metrics fed by the event hub: runs by job and status and run durations (the per-job
+ * families, kept by JobFamilies), and fire lateness (prom-client). The listener does O(1) work per
+ * event. Label values are job ids and a fixed set of statuses.
  */
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Histogram, type Registry } from 'prom-client';
 import type { EventListener } from '../events/hub.js';
 import type { EventOf } from '../events/types.js';
-import type { RunStatus } from '../records.js';
 import type { Supervisor } from '../supervisor/index.js';
-import { RAN_STATUSES, type LastRuns } from './last-runs.js';
-
-/** Every status a final run record can have: the label values of mxx_runs_total. */
-const FINAL_STATUSES = [...RAN_STATUSES, 'skipped', 'missed'] as const satisfies readonly RunStatus[];
+import type { JobFamilies } from './job-families.js';
+import type { LastRuns } from './last-runs.js';
 
 /**
  * Seconds: 0.1 s … 12 h (a job's runs take from a blink to a nightly batch). Ten buckets: every
@@ -30,20 +28,7 @@ export interface RunMetrics {
   listener: EventListener;
 }
 
-export function createRunMetrics(register: Registry, supervisor: Supervisor, lastRuns: LastRuns): RunMetrics {
-  const runs = new Counter({
-    name: 'mxx_runs_total',
-    help: 'Runs that reached a final status since the server started, by job and status (skipped and missed fires included).',
-    labelNames: ['job', 'status'] as const,
-    registers: [register],
-  });
-  const duration = new Histogram({
-    name: 'mxx_run_duration_seconds',
-    help: 'Duration of ended runs, by job.',
-    labelNames: ['job'] as const,
-    buckets: DURATION_BUCKETS,
-    registers: [register],
-  });
+export function createRunMetrics(register: Registry, supervisor: Supervisor, lastRuns: LastRuns, families: JobFamilies): RunMetrics {
   const lateness = new Histogram({
     name: 'mxx_fire_lateness_seconds',
     help: 'Seconds from the instant a scheduled fire or retry was due (jitter included) to the start of its process.',
@@ -65,17 +50,16 @@ export function createRunMetrics(register: Registry, supervisor: Supervisor, las
       }
       case 'run.ended':
         if (!registered(event.job_id)) return;
-        runs.inc({ job: event.job_id, status: event.status });
-        if (event.duration_ms !== null) duration.observe({ job: event.job_id }, event.duration_ms / 1000);
+        families.countRun(event.job_id, event.status);
+        if (event.duration_ms !== null) families.observeDuration(event.job_id, event.duration_ms / 1000);
         lastRuns.ended(event.job_id, event.status, endedAt(event));
         return;
       case 'run.skipped':
       case 'run.missed':
-        if (registered(event.job_id)) runs.inc({ job: event.job_id, status: event.type === 'run.skipped' ? 'skipped' : 'missed' });
+        if (registered(event.job_id)) families.countRun(event.job_id, event.type === 'run.skipped' ? 'skipped' : 'missed');
         return;
       case 'job.removed':
-        for (const status of FINAL_STATUSES) runs.remove({ job: event.job_id, status });
-        duration.remove({ job: event.job_id });
+        families.remove(event.job_id);
         lastRuns.forget(event.job_id);
         return;
       default:

@@ -174,6 +174,40 @@ describe('GET /metrics', () => {
     expect(jobSeries(after, 'lingering')).toEqual([]);
   });
 
+  it("follows a job's next fire from scrape to scrape: pause, resume, a new schedule, a fire", async () => {
+    await register(server, 'moving', 'true', { trigger: 'interval', hours: 1 });
+    onTestFinished(async () => void (await server.call('/registry/moving', { method: 'DELETE' })));
+    const nextRun = async () => Date.parse((await server.call('/jobs/moving')).body.next_run_time) / 1000;
+    const nextFire = async () => (await scrape(server.url)).value('mxx_job_next_fire_timestamp_seconds', { job: 'moving' });
+    expect(await nextFire()).toBe(await nextRun());
+    expect((await server.call('/jobs/moving', { method: 'DELETE' })).status).toBe(200);
+    expect(await nextFire()).toBeUndefined();
+    expect((await server.call('/jobs/moving/resume', { method: 'POST' })).status).toBe(200);
+    expect(await nextFire()).toBe(await nextRun());
+    await register(server, 'moving', 'true', { trigger: 'interval', hours: 2 }, true);
+    const replaced = await nextRun();
+    expect(await nextFire()).toBe(replaced);
+  });
+
+  it("follows a job's next fire as its schedule fires (a fire re-arms it: no event says so)", async () => {
+    await register(server, 'ticking', 'true', { trigger: 'interval', seconds: 1 });
+    onTestFinished(async () => void (await server.call('/registry/ticking', { method: 'DELETE' })));
+    const nextRun = async () => Date.parse((await server.call('/jobs/ticking')).body.next_run_time) / 1000;
+    const first = (await scrape(server.url)).value('mxx_job_next_fire_timestamp_seconds', { job: 'ticking' });
+    expect(first).toBeGreaterThan(0);
+    // A scrape between two reads of the job that agree (no fire in between) has their next fire.
+    await waitFor(
+      async () => {
+        const before = await nextRun();
+        const metrics = await scrape(server.url);
+        const now = metrics.value('mxx_job_next_fire_timestamp_seconds', { job: 'ticking' });
+        return before === (await nextRun()) && now === before && now! > first! && (metrics.value('mxx_runs_total', { job: 'ticking', status: 'completed' }) ?? 0) >= 1;
+      },
+      10_000,
+      'a scrape with the fire after the one that ran',
+    );
+  });
+
   it("drops a job's last-run series when its run history is cleared", async () => {
     await register(server, 'cleared', 'true');
     onTestFinished(async () => void (await server.call('/registry/cleared', { method: 'DELETE' })));
@@ -211,6 +245,24 @@ describe('GET /metrics', () => {
       // Fed by events from its creation on: no run ended since, so no run counts yet.
       expect(second.series('mxx_runs_total')).toEqual([]);
       expect(second.value('mxx_jobs', { state: 'on_demand' })).toBe(3);
+    } finally {
+      own.close();
+    }
+  });
+
+  it('answers concurrent scrapes alike, with the reads of the jobs spread over turns of the event loop', async () => {
+    // One job read per turn: each scrape's pass yields between jobs, and the three overlap.
+    const own = createMetrics(server.supervisor, { readsPerTurn: 1 });
+    try {
+      const expected = await scrape(server.url);
+      const gauges = (metrics: Scrape) =>
+        metrics.samples.filter((s) => s.name.startsWith('mxx_job_')).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+      expect(gauges(expected).length).toBeGreaterThan(5);
+      const answers = await Promise.all([own.scrape(), own.scrape(), own.scrape()]);
+      for (const { body } of answers) expect(gauges(parseProm(body))).toEqual(gauges(expected));
+      const again = parseProm((await own.scrape()).body);
+      expect(gauges(again)).toEqual(gauges(expected));
+      expect(again.series('mxx_jobs')).toEqual(expected.series('mxx_jobs'));
     } finally {
       own.close();
     }
