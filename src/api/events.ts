@@ -3,12 +3,13 @@
  * `Last-Event-ID` / `?since=`, then live events, filtered by `?job=` and `?type=`. Bounded in
  * subscribers (503 TOO_MANY_SUBSCRIBERS beyond) and in each subscriber's unread backlog.
  */
+import type { ServerResponse } from 'node:http';
 import { MxxError } from '../errors.js';
 import type { EventHub } from '../events/hub.js';
 import type { Logger } from '../logger.js';
 import type { Routes } from './routes.js';
 import { parseEventQuery } from './sse-query.js';
-import { createFrameCache, createSubscriber, type Subscriber } from './sse-subscriber.js';
+import { createFanout } from './sse-fanout.js';
 
 export const DEFAULT_MAX_EVENT_SUBSCRIBERS = 100;
 /** Below the 30–60 s idle timeouts of common proxies, and at most the 15 s of SPEC §10. */
@@ -58,58 +59,50 @@ const STREAM_HEADERS = {
   connection: 'close',
 };
 
+/**
+ * Equal for queries that select the same events, '' for one that selects all (parseEventQuery's
+ * filter then passes everything): streams with equal keys share one chunk per flush.
+ */
+function filterKey(params: URLSearchParams): string {
+  const values = (name: string): string => [...new Set(params.getAll(name).filter((value) => value !== ''))].sort().join(',');
+  const jobs = values('job');
+  const types = values('type');
+  return jobs === '' && types === '' ? '' : `${jobs}|${types}`;
+}
+
 export function registerEventRoutes(routes: Routes, hub: EventHub, options: EventRoutesOptions): EventStreams {
   const { logger, maxSubscribers, heartbeatMs, maxBacklogBytes } = resolveEventRoutesOptions(options);
-  const subscribers = new Set<Subscriber>();
-  const frameOf = createFrameCache();
-  let heartbeat: NodeJS.Timeout | null = null;
-  let closed = false;
-
-  // One timer for every stream, running only while there is one.
-  const startHeartbeat = (): void => {
-    heartbeat ??= setInterval(() => {
-      for (const subscriber of subscribers) subscriber.comment('keep-alive');
-    }, heartbeatMs).unref();
-  };
-  const stopHeartbeat = (): void => {
-    if (heartbeat) clearInterval(heartbeat);
-    heartbeat = null;
-  };
+  const fanout = createFanout({
+    hub,
+    maxBacklogBytes,
+    heartbeatMs,
+    onDrop: (bytes) =>
+      logger.warn(`event stream: dropped a client that stopped reading (${bytes} bytes unsent, the bound is ${maxBacklogBytes})`),
+  });
 
   routes.get('/events', (event) => {
     const query = parseEventQuery(event);
-    if (subscribers.size >= maxSubscribers) {
+    if (fanout.size >= maxSubscribers) {
       throw new MxxError('TOO_MANY_SUBSCRIBERS', `${maxSubscribers} clients already read the event stream, the most this server allows`, {
         hint: 'retry in a moment, or close a stream you no longer read',
       });
     }
-    const subscriber = createSubscriber({
-      hub,
-      ...query,
-      maxBacklogBytes,
-      frameOf,
-      onDrop: (bytes) =>
-        logger.warn(`event stream: dropped a client that stopped reading (${bytes} bytes unsent, the bound is ${maxBacklogBytes})`),
-      onClose: () => {
-        subscribers.delete(subscriber);
-        if (subscribers.size === 0) stopHeartbeat();
-      },
+    if (event.req.method === 'HEAD') return new Response(null, { headers: STREAM_HEADERS });
+    // Written to the Node response itself: a web ReadableStream through the adapter costs a few
+    // promises per chunk and per subscriber, and hides the socket's unsent bytes (the backlog).
+    const res = event.runtime?.node?.res as ServerResponse | undefined;
+    if (!res) throw new MxxError('INTERNAL', 'the event stream is served only by the Node.js HTTP server (no node:http response here)');
+    res.writeHead(200, STREAM_HEADERS);
+    // A write after a reset connection must not become an uncaught error; the close below follows.
+    res.on('error', () => res.destroy());
+    fanout.add(res, { ...query, filterKey: filterKey(event.url.searchParams) });
+    // The answer is the stream itself: h3 and the adapter are told only once it has closed (their
+    // end() on a finished response does nothing).
+    return new Promise<Response>((resolve) => {
+      if (res.destroyed) resolve(new Response(null));
+      else res.once('close', () => resolve(new Response(null)));
     });
-    if (closed) {
-      // Shutting down: the stream opens and ends at once, as every other one did.
-      subscriber.end();
-    } else {
-      subscribers.add(subscriber);
-      startHeartbeat();
-    }
-    return new Response(subscriber.stream, { headers: STREAM_HEADERS });
   });
 
-  return {
-    close() {
-      closed = true;
-      stopHeartbeat();
-      for (const subscriber of subscribers) subscriber.end();
-    },
-  };
+  return { close: () => fanout.close() };
 }

@@ -10,25 +10,25 @@ export interface SseMessage {
   data: string;
 }
 
-const encoder = new TextEncoder();
-
 /**
- * A frame: `id:` (optional), `event:`, one `data:` line per line of `data`. JSON.stringify never
- * writes a raw newline, so an event's JSON is one `data:` line.
+ * A frame: `id:` (optional), `event:`, one `data:` line per line of `data`. An event's JSON is one
+ * `data:` line (JSON.stringify never writes a raw newline), so the common case is one template
+ * string and one encode, with no line splitting.
  */
-export function sseFrame(event: string, data: string, id?: number): Uint8Array {
+export function sseFrame(event: string, data: string, id?: number): Buffer {
   const idLine = id === undefined ? '' : `id: ${id}\n`;
-  return encoder.encode(`${idLine}event: ${event}\n${data.replace(/\r\n|\r|\n/g, '\ndata: ').replace(/^/, 'data: ')}\n\n`);
+  const lines = data.includes('\n') || data.includes('\r') ? data.replace(/\r\n|\r|\n/g, '\ndata: ') : data;
+  return Buffer.from(`${idLine}event: ${event}\ndata: ${lines}\n\n`);
 }
 
 /** A comment: ignored by clients, it keeps proxies from closing an idle stream. */
-export function sseComment(text: string): Uint8Array {
-  return encoder.encode(`: ${text.replace(/\r\n|\r|\n/g, ' ')}\n\n`);
+export function sseComment(text: string): Buffer {
+  return Buffer.from(`: ${text.replace(/\r\n|\r|\n/g, ' ')}\n\n`);
 }
 
 /** The `retry:` field: how long a client waits before it reconnects. */
-export function sseRetry(ms: number): Uint8Array {
-  return encoder.encode(`retry: ${ms}\n\n`);
+export function sseRetry(ms: number): Buffer {
+  return Buffer.from(`retry: ${ms}\n\n`);
 }
 
 /**

@@ -157,6 +157,33 @@ describe('the event stream', () => {
     for (const stream of [all, some, ended]) stream.close();
   });
 
+  it('a stream opened while events are being emitted gets every event after the id its head names, once each', async () => {
+    const hub = server.supervisor.events;
+    let emitting = true;
+    const burst = (async () => {
+      while (emitting) {
+        for (let i = 0; i < 5; i++) hub.emit('file.fixed', { file: 'burst.toml' });
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    // Opened one after another while the burst runs: each lands at another point of a flush window.
+    const streams: RawStream[] = [];
+    for (const query of ['', '?type=file.', '', '?type=file.fixed', '?type=file.']) {
+      streams.push(await raw(query));
+      await new Promise((resolve) => setTimeout(resolve, 7));
+    }
+    emitting = false;
+    await burst;
+    const last = hub.lastId;
+    for (const stream of streams) {
+      await stream.until((s) => s.events().at(-1)?.id === last);
+      const opened = Number(/mxx events, last id (\d+)/.exec(stream.text())![1]);
+      const ids = stream.events().map((e) => e.id!);
+      expect(ids.length).toBeGreaterThan(0);
+      expect(ids).toEqual(ids.map((_, i) => opened + 1 + i));
+    }
+  });
+
   it('refuses a bad since, Last-Event-ID, type, job or unknown parameter with 400 naming it and what is accepted', async () => {
     for (const since of ['abc', '-1', '1.5', '1e3', '0x10']) {
       const body = await expectApiError(await fetch(`${url}?since=${since}`), 400, 'INVALID_REQUEST');
@@ -325,7 +352,9 @@ describe('the event stream with small bounds', () => {
       emitted += 2 * big.length;
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
-    expect(server.logs()).toMatch(/WARN +event stream: dropped a client that stopped reading \(\d+ bytes unsent, the bound is 65536\)/);
+    const warning = /WARN +event stream: dropped a client that stopped reading \((\d+) bytes unsent, the bound is 65536\)/.exec(server.logs());
+    expect(warning).not.toBeNull();
+    expect(Number(warning![1])).toBeGreaterThan(64 * 1024);
 
     // Its slot is free again, the reader that reads still gets everything, and runs still fire.
     const next = await openRaw(url);
@@ -335,11 +364,56 @@ describe('the event stream with small bounds', () => {
     expect(reader.events().filter((e) => e.event === 'file.error').length).toBe(emitted / big.length);
     await next.until(hasEnded(runId));
 
-    // The server cut the stalled connection: reading now, it ends well short of what was emitted.
+    // The server cut the stalled connection: reading now, it ends short of what the reader got,
+    // by the bytes it still held (its own HTTP framing counted against it: raw bytes vs the body).
     stalled.on('data', (chunk: Buffer) => (received += chunk.length));
     await new Promise((resolve) => stalled.once('close', resolve));
-    expect(received).toBeLessThan(emitted);
+    const text = reader.text();
+    const flood = text.slice(0, text.indexOf('\n\n', text.lastIndexOf('event: file.error')) + 2);
+    expect(received).toBeLessThan(Buffer.byteLength(flood));
     reader.close();
+    next.close();
+  });
+});
+
+describe('the event stream: a client that stops reading during its replay', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ eventBuffer: 1000, eventStream: { maxBacklogBytes: 64 * 1024 } });
+  });
+  afterAll(async () => {
+    await server.dispose();
+  });
+
+  it('is dropped once the live events queued behind its replay pass the bound', async () => {
+    const hub = server.supervisor.events;
+    const baseListeners = hub.listenerCount;
+    const big = 'x'.repeat(16 * 1024);
+    // A replay of ~8 MB: more than the socket buffers take, so it is still being written below.
+    for (let i = 0; i < 500; i++) hub.emit('file.error', { file: 'old.toml', error: big });
+    const { connect } = await import('node:net');
+    const stalled = connect(server.port, '127.0.0.1');
+    await new Promise((resolve) => stalled.once('connect', resolve));
+    stalled.write(`GET /api/scheduler/events?since=0 HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n\r\n`);
+    await waitFor(() => hub.listenerCount > baseListeners, 5000, 'the stream to open');
+    let emitted = 0;
+    while (!server.logs().includes('dropped a client that stopped reading') && emitted < 1000) {
+      hub.emit('file.error', { file: 'live.toml', error: big });
+      emitted++;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    expect(server.logs()).toMatch(/WARN +event stream: dropped a client that stopped reading \(\d+ bytes unsent, the bound is 65536\)/);
+    // Cut: reading now, it gets part of the replay and none of the live events.
+    let text = '';
+    stalled.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+    await new Promise((resolve) => stalled.once('close', resolve));
+    expect(text).toContain('old.toml');
+    expect(text).not.toContain('live.toml');
+    expect(text.length).toBeLessThan(500 * big.length);
+    await waitFor(() => hub.listenerCount === baseListeners, 5000, 'the stream to be released');
+    // The server still serves streams.
+    const next = await openRaw(`${server.url}/api/scheduler/events`);
+    expect(next.status).toBe(200);
     next.close();
   });
 });
