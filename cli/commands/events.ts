@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Option } from 'clipanion';
 import * as t from 'typanion';
-import { SseParser, type SseMessage } from '../../src/api/sse.js';
+import { SseParser, type SseMessage } from '../../src/api/sse-parser.js';
 import { isMxxError, MxxError } from '../../src/errors.js';
 import type { ServerEvent } from '../../src/events/types.js';
 import { ClientCommand } from '../base.js';

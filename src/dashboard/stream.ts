@@ -5,7 +5,7 @@
  * so the server replays what was missed; a `reset` says the gap was too long (or the server is a new
  * one) and the page reloads its data.
  */
-import { SseParser } from '../api/sse.js';
+import { SseParser } from '../api/sse-parser.js';
 import type { ServerEvent } from '../events/types.js';
 import { ApiError, apiFetch } from './api.js';
 

@@ -1,6 +1,7 @@
 /** The SSE wire format of src/api/sse.ts: frames the server writes, read back by the CLI's parser. */
 import { describe, expect, it } from 'vitest';
-import { SseParser, sseComment, sseFrame, sseRetry } from '../../src/api/sse.js';
+import { SseParser } from '../../src/api/sse-parser.js';
+import { sseComment, sseFrame, sseRetry } from '../../src/api/sse.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const text = (frame: Uint8Array): string => new TextDecoder().decode(frame);
