@@ -131,7 +131,7 @@ export function observersAside(plan: ObserverPlan): (server: MxxServer, windowEn
     const result = runAgent<Record<string, unknown>>(
       'observers',
       { url: server.url, api: server.api, pid: server.pid, plan, until: windowEnd },
-      { timeoutMs: windowEnd - Date.now() + 30_000 },
+      { timeoutMs: windowEnd - Date.now() + 30_000, ownSession: true },
     );
     return { stop: () => result };
   };

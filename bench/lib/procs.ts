@@ -48,6 +48,12 @@ export interface AgentOptions {
   timeoutMs: number;
   /** Show the agent's stderr as it comes. */
   verbose?: boolean;
+  /**
+   * A session of its own (setsid): with the kernel's autogroup scheduling (on here), nice only
+   * ranks processes within one session, so an agent that must yield the CPU to everything else
+   * needs its own session and sets that group's nice (/proc/self/autogroup).
+   */
+  ownSession?: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -60,6 +66,7 @@ export function runAgent<T>(name: string, input: unknown, options: AgentOptions)
     spawn(process.execPath, [agentPath(name), JSON.stringify(input)], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: options.env ?? process.env,
+      detached: options.ownSession === true,
     }),
   );
   let stdout = '';

@@ -16,6 +16,8 @@ interface Observed {
   readers: Array<{ events: number; bytes: number; errors: number }>;
   stalled: Array<{ dropped: boolean }>;
   scrapes?: { scrapes: number; errors: number; ms: number[] };
+  /** The observers' process: its own CPU over the window, and whether its autogroup got nice 19. */
+  self?: { cpuMs: number; autogroup: string };
 }
 
 const growth = (o: Observed | undefined): number | null =>
@@ -89,6 +91,7 @@ export const visibility: Scenario = {
     const s = stalled.observed as Observed | undefined;
     const p = plain.observed as Observed | undefined;
     const events = w?.readers.map((r) => r.events) ?? [];
+    const watcherCpu = watchedRuns.map((r) => (r.observed as Observed | undefined)?.self?.cpuMs).filter((ms): ms is number => ms !== undefined);
     const scrapeMs = summarize(watchedRuns.flatMap((r) => (r.observed as Observed | undefined)?.scrapes?.ms ?? []));
     // Over windows of the same length: the server's heap grows with its history in either case.
     const growths = plainRuns.map((r) => growth(r.observed as Observed | undefined)).filter((g): g is number => g !== null);
@@ -122,7 +125,7 @@ export const visibility: Scenario = {
       row('server threads CPU per run, 10 readers + scrape', perRun(watchedRuns, 'server'), 'ms', {
         baseline: 'same, nobody watching',
         baselineValue: perRun(plainRuns, 'server'),
-        note: `all CPU per run (server, spawners, runs): ${fmtMs(perRun(watchedRuns, 'all'))} watched, ${fmtMs(perRun(plainRuns, 'all'))} not`,
+        note: `all CPU per run (server, spawners, runs): ${fmtMs(perRun(watchedRuns, 'all'))} watched, ${fmtMs(perRun(plainRuns, 'all'))} not; the watchers' own process ${watcherCpu.length ? `${Math.round(watcherCpu.reduce((a, b) => a + b, 0) / watcherCpu.length)} ms a window` : '—'} (autogroup ${w?.self?.autogroup ?? '—'})`,
       }),
       row('fires lost, 10 readers + scrape', lost(watchedRuns), '', { baseline: 'nobody watching', baselineValue: lost(plainRuns) }),
       row('server RSS growth, one subscriber never reading', stalledGrowth, 'MB', {
