@@ -12,7 +12,7 @@ import { registerJobRoutes } from './jobs.js';
 import { createLogFollowers, DEFAULT_MAX_LOG_FOLLOWERS } from './log-followers.js';
 import { assertDecodablePath } from './params.js';
 import { registerRegistryRoutes } from './registry.js';
-import { createRoutes } from './routes.js';
+import { createRoutes, onGet } from './routes.js';
 import { registerRunRoutes } from './runs.js';
 import { registerShutdownRoute } from './shutdown.js';
 import { startingResponse } from './starting.js';
@@ -95,7 +95,7 @@ export function createMxxApp(supervisor: Supervisor, options: AppOptions): MxxAp
   const streams: EventStreams = registerEventRoutes(routes, supervisor.events, { ...options.eventStream, logger });
   const { metrics } = options;
   if (metrics) {
-    app.on('GET', '/metrics', async () => {
+    onGet(app, '/metrics', async () => {
       const { contentType, body } = await metrics.scrape();
       return new Response(body, { headers: { 'content-type': contentType, 'cache-control': 'no-store' } });
     });

@@ -12,9 +12,18 @@ export interface Routes {
   delete(path: string, handler: Handler): void;
 }
 
+/**
+ * A GET route answers HEAD too (RFC 9110 §9.3.2: same status and headers; Node's http server sends
+ * no body for a HEAD request). Monitors and load balancers probe with HEAD.
+ */
+export function onGet(app: H3, path: string, handler: Handler): void {
+  app.on('GET', path, handler);
+  app.on('HEAD', path, handler);
+}
+
 export function createRoutes(app: H3, base: string): Routes {
-  const add = (method: 'GET' | 'POST' | 'DELETE') => (path: string, handler: Handler) => {
+  const add = (method: 'POST' | 'DELETE') => (path: string, handler: Handler) => {
     app.on(method, `${base}${path}`, handler);
   };
-  return { get: add('GET'), post: add('POST'), delete: add('DELETE') };
+  return { get: (path, handler) => onGet(app, `${base}${path}`, handler), post: add('POST'), delete: add('DELETE') };
 }
