@@ -12,6 +12,7 @@
 import { CRON_FIELDS, CRON_RANGES } from './cron-fields.js';
 import { ONE_YEAR, TEN_YEARS } from './issues.js';
 import { DEFAULT_NOTIFY_LIFETIME, DEFAULT_NOTIFY_ON, HEADER_NAME, NOTIFY_EVENTS, NOTIFY_KEYS } from './notify.js';
+import { LABEL_PATTERN, PLACEMENT_KEYS } from './placement.js';
 import { LIFETIME_KEYS, OS_KEYS, OVERLAP_POLICIES, parseJobDocument, POLICY_KEYS, SECTIONS } from './parse.js';
 import { COMMON_KEYS, INTERVAL_UNITS, SCHEDULE_KEYS, TRIGGER_KEYS, TRIGGERS } from './parse-schedule.js';
 import type { JobPolicy } from './types.js';
@@ -183,6 +184,20 @@ export function jobJsonSchema(): Schema {
       POLICY_KEYS,
     ),
     notify: notifySection(),
+    placement: section(
+      'Several servers (PostgreSQL store): the job runs only on servers started with every one of these labels (--label); with no such server live, a fire is recorded missed.',
+      {
+        labels: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 32,
+          items: { type: 'string', pattern: LABEL_PATTERN.source },
+          description: 'Labels a server must have, e.g. ["gpu"]; a label is a letter or digit, then up to 62 letters, digits, ".", "_" or "-".',
+        },
+      },
+      PLACEMENT_KEYS,
+      { required: ['labels'] },
+    ),
   };
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',

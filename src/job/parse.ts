@@ -8,6 +8,7 @@ import { checkKeys, checkNoNul, Issues, isTable, MAX_DEPTH, ONE_YEAR, readChoice
 import { checkScheduleFires } from './check-fires.js';
 import { JOB_ID_HINT, JOB_ID_PATTERN, isJobId } from './id.js';
 import { parseNotifySection } from './notify.js';
+import { parsePlacementSection } from './placement.js';
 import { parseScheduleSection } from './parse-schedule.js';
 import { didYouMean } from './suggest.js';
 import type { JobCommand, JobDefinition, JobLifetime, JobPolicy, OverlapPolicy } from './types.js';
@@ -15,7 +16,7 @@ import { DEFAULT_HISTORY_KEEP } from './defaults.js';
 
 export { formatIssue } from './issues.js';
 
-export const SECTIONS = ['lifetime', 'os', 'schedule', 'policy', 'notify'] as const;
+export const SECTIONS = ['lifetime', 'os', 'schedule', 'policy', 'notify', 'placement'] as const;
 export const OVERLAP_POLICIES: readonly OverlapPolicy[] = ['skip', 'queue', 'replace', 'allow'];
 /** Known keys per section (the JSON Schema of job files is built from these too: src/job/json-schema.ts). */
 export const LIFETIME_KEYS = ['lifetime', 'grace'] as const;
@@ -63,12 +64,13 @@ export function parseJobDocument(doc: unknown, ctx: ParseJobOptions): JobDefinit
   const os = plain.os === undefined || section('os') ? parseOs(issues, section('os') ?? {}) : undefined;
   const policy = parsePolicy(issues, section('policy') ?? {});
   const notify = section('notify') ? parseNotifySection(issues, section('notify')!) : undefined;
+  const placement = section('placement') ? parsePlacementSection(issues, section('placement')!) : undefined;
   const scheduleDoc = section('schedule') ?? null;
   const schedule = scheduleDoc ? parseScheduleSection(issues, scheduleDoc) : undefined;
   if (schedule) checkScheduleFires(issues, schedule, { misfireGraceSeconds: policy.misfire_grace_time, ...(ctx.now === undefined ? {} : { now: ctx.now }) });
   issues.throwIfAny();
   const { schedule: _omit, ...config } = plain;
-  return { id: ctx.id, lifetime, os: os!, ...(schedule ? { schedule } : {}), policy, ...(notify ? { notify } : {}), config, scheduleDoc };
+  return { id: ctx.id, lifetime, os: os!, ...(schedule ? { schedule } : {}), policy, ...(notify ? { notify } : {}), ...(placement ? { placement } : {}), config, scheduleDoc };
 }
 
 /** toPlain, with a document nested past MAX_DEPTH reported as its only problem. */

@@ -84,10 +84,17 @@ export interface JobDefinition {
   policy: JobPolicy;
   /** The `[notify]` section as written (merged with config.toml's defaults when a run ends). */
   notify?: NotifySpec;
+  /** The `[placement]` section: the labels a server must have to run the job (SPEC §15). */
+  placement?: PlacementSpec;
   /** The document's sections as written, without `schedule` (stored in the registry as `config`). */
   config: JobDocument;
   /** The `schedule` section as written, or null (stored in the registry as `schedule`). */
   scheduleDoc: Record<string, unknown> | null;
+}
+
+/** A `[placement]` section: every label a server must have (deduplicated, at least one). */
+export interface PlacementSpec {
+  labels: string[];
 }
 
 /** One problem found in a document. `path` is the key path, e.g. `schedule.minuet`. */

@@ -14,6 +14,7 @@ import { ONE_YEAR, TEN_YEARS, toPlain } from '../../src/job/issues.js';
 import { jobJsonSchema, jobJsonSchemaText } from '../../src/job/json-schema.js';
 import { jobFileFormat, loadJobFile, parseJobText } from '../../src/job/load-file.js';
 import { NOTIFY_KEYS } from '../../src/job/notify.js';
+import { PLACEMENT_KEYS } from '../../src/job/placement.js';
 import { LIFETIME_KEYS, OS_KEYS, parseJobDocument, POLICY_KEYS, SECTIONS } from '../../src/job/parse.js';
 import { SCHEDULE_KEYS } from '../../src/job/parse-schedule.js';
 import { ROOT } from '../_cli.js';
@@ -67,7 +68,7 @@ describe('the committed schema file', () => {
     expect(schema.$id).toMatch(/^[a-z]+:/);
     expect(schema.additionalProperties).toBe(false);
     expect(Object.keys(schema.properties)).toEqual([...SECTIONS]);
-    const known: Record<string, readonly string[]> = { lifetime: LIFETIME_KEYS, os: OS_KEYS, schedule: SCHEDULE_KEYS, policy: POLICY_KEYS, notify: NOTIFY_KEYS };
+    const known: Record<string, readonly string[]> = { lifetime: LIFETIME_KEYS, os: OS_KEYS, schedule: SCHEDULE_KEYS, policy: POLICY_KEYS, notify: NOTIFY_KEYS, placement: PLACEMENT_KEYS };
     for (const section of SECTIONS) {
       expect(Object.keys(schema.properties[section]!.properties), section).toEqual([...known[section]!]);
       expect(schema.properties[section]!.additionalProperties, section).toBe(false);
