@@ -45,10 +45,10 @@ describe('parseJobDocument: whole document', () => {
   });
 
   it.each([
-    [null, 'daily.toml: the document must be a table of sections (lifetime, os, schedule, policy, notify), got null'],
-    [[1], 'daily.toml: the document must be a table of sections (lifetime, os, schedule, policy, notify), got an array'],
-    ['x', 'daily.toml: the document must be a table of sections (lifetime, os, schedule, policy, notify), got "x"'],
-    [undefined, 'daily.toml: the document must be a table of sections (lifetime, os, schedule, policy, notify), got nothing'],
+    [null, 'daily.toml: the document must be a table of sections (lifetime, os, schedule, policy, notify, placement), got null'],
+    [[1], 'daily.toml: the document must be a table of sections (lifetime, os, schedule, policy, notify, placement), got an array'],
+    ['x', 'daily.toml: the document must be a table of sections (lifetime, os, schedule, policy, notify, placement), got "x"'],
+    [undefined, 'daily.toml: the document must be a table of sections (lifetime, os, schedule, policy, notify, placement), got nothing'],
   ])('rejects a document that is not a table: %j', (doc, message) => {
     expect(problems(doc).message).toBe(message);
   });
@@ -61,7 +61,7 @@ describe('parseJobDocument: whole document', () => {
 
   it('lists the sections when nothing is close', () => {
     expect(problems({ ...base, commands: {} }).message).toBe(
-      'daily.toml: commands is not a known section (sections are lifetime, os, schedule, policy, notify)',
+      'daily.toml: commands is not a known section (sections are lifetime, os, schedule, policy, notify, placement)',
     );
   });
 

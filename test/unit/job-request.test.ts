@@ -56,7 +56,7 @@ describe('parseJobRequest', () => {
     [{ job_id: '../etc', config }, 'request: job_id "../etc" is not valid'],
     [{ job_id: 5, config }, 'request: job_id 5 is not valid'],
     [{ job_id: 'a' }, 'request: config is required: the job\'s sections, e.g. {"os": {"cmd": "echo hi"}}'],
-    [{ job_id: 'a', config: 'echo' }, 'request: config must be an object of sections (lifetime, os, schedule, policy, notify), got "echo"'],
+    [{ job_id: 'a', config: 'echo' }, 'request: config must be an object of sections (lifetime, os, schedule, policy, notify, placement), got "echo"'],
     [{ job_id: 'a', config, replace_existing: 'yes' }, 'request: replace_existing must be true or false, got "yes"'],
     [{ job_id: 'a', config, replace_exisitng: true }, 'request: replace_exisitng is not a known field (did you mean "replace_existing"?)'],
   ])('refuses a malformed body %j as INVALID_REQUEST', (body, message) => {
