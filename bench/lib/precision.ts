@@ -6,7 +6,7 @@
 import type { RunRecord } from '../../src/records.js';
 import { call } from './http.js';
 import { makeTempDir } from './home.js';
-import { jobId, lateness, ms, readHistory, startMxxServer, trigger, waitForRunEnd, writeRegistry, type MxxServer } from './mxx.js';
+import { jobId, lateness, type JobOptions, ms, readHistory, startMxxServer, trigger, waitForRunEnd, writeRegistry, type MxxServer } from './mxx.js';
 import { rssMb, serverCpuMs } from './linux-proc.js';
 import type { BenchContext } from './scenario.js';
 import { sleep, sleepUntil } from './time.js';
@@ -25,6 +25,10 @@ export interface MxxPrecisionOptions {
   cmd?: string;
   /** The jobs' [notify] section. @default none */
   notify?: Record<string, unknown>;
+  /** More registered jobs that do not fire inside the window (a large registry beside the fires). */
+  background?: Array<{ id: string; options: JobOptions }>;
+  /** Called once the server is up and warm, before the window (e.g. API probes of its size). */
+  beforeWindow?: (server: MxxServer) => Promise<Record<string, unknown>>;
   /** Started at the window's start, stopped at its end: load or probes beside the fires (event stream readers, scrapes). */
   observe?: (server: MxxServer, windowEnd: number) => WindowObserver;
 }
@@ -60,6 +64,8 @@ export interface MxxPrecisionResult {
   cpuMs: { server: number; helpers: number; runs: number } | null;
   /** What options.observe reported. */
   observed?: Record<string, unknown>;
+  /** What options.beforeWindow reported. */
+  before?: Record<string, unknown>;
 }
 
 /** GET /health round trips on a server with no jobs: the API's latency when nothing else happens. */
@@ -91,6 +97,7 @@ export async function measureMxxPrecision(ctx: BenchContext, options: MxxPrecisi
       options: { cron: '* * * * * *', cmd: options.cmd ?? 'true', lifetime: 30, history: options.seconds + 200, ...(options.notify ? { notify: options.notify } : {}) },
     })),
     { id: 'warm-up', options: { cmd: 'true', overlap: 'allow' as const, maxInstances: 8 } },
+    ...(options.background ?? []),
   ]);
   const server = await startMxxServer({
     label: `precision-${options.jobs}`,
@@ -101,6 +108,7 @@ export async function measureMxxPrecision(ctx: BenchContext, options: MxxPrecisi
   try {
     // Threads, spawner processes and JIT warm before the window, so its first fires are not cold starts.
     await Promise.all(Array.from({ length: 4 }, async () => waitForRunEnd(server, await trigger(server, 'warm-up'))));
+    const before = options.beforeWindow ? await options.beforeWindow(server) : undefined;
     const windowStart = Math.ceil((Date.now() + options.leadMs) / 1000) * 1000;
     const windowEnd = windowStart + options.seconds * 1000;
     const api: number[] = [];
@@ -178,6 +186,7 @@ export async function measureMxxPrecision(ctx: BenchContext, options: MxxPrecisi
             }
           : null,
       ...(observed ? { observed } : {}),
+      ...(before ? { before } : {}),
     };
   } finally {
     await server.dispose();
