@@ -8,6 +8,7 @@
  * touched, refreshed in one request). A job's version moves when one of its runs changes, so the
  * recent runs are cached by the same key.
  */
+import { MxxError } from '../errors.js';
 import type { JobFilter, Supervisor } from '../supervisor/index.js';
 import { jobStatusBody } from './job-status.js';
 import type { RecentRun } from './types.js';
@@ -17,6 +18,12 @@ export interface JobListingOptions {
   recent?: number;
   /** Only these jobs, in this order; ids that are not registered are left out. @default every job */
   jobs?: readonly string[];
+  /**
+   * One page in registration order: at most `limit` jobs after the job `after` (from the start
+   * without it). The answer adds `total` (jobs in the whole listing) and `next_after` while more
+   * follow. @default every job, no paging fields
+   */
+  page?: { limit: number; after?: string };
 }
 
 export type JobListing = (filter: Extract<JobFilter, 'all' | 'active'>, options?: JobListingOptions) => Uint8Array;
@@ -44,16 +51,17 @@ export function createJobListing(supervisor: Supervisor): JobListing {
     }
     return json;
   };
-  return (filter, { recent = 0, jobs: only } = {}) => {
+  return (filter, { recent = 0, jobs: only, page } = {}) => {
     const changes = supervisor.changes;
     const key = `${filter}:${recent}`;
-    const cached = only === undefined ? listings.get(key) : undefined;
+    const cached = only === undefined && !page ? listings.get(key) : undefined;
     if (cached?.changes === changes) return cached.bytes;
     let jobs = supervisor.listJobs(filter);
     if (only !== undefined) {
       const byId = new Map(jobs.map((job) => [job.id, job]));
       jobs = only.flatMap((id) => byId.get(id) ?? []);
     }
+    if (page) return pageOf(jobs, page, (job) => itemJson(job.id, job.version, recent));
     const parts = jobs.map(({ id, version }) => itemJson(id, version, recent));
     const bytes = Buffer.from(`{"jobs":[${parts.join(',')}],"count":${jobs.length}}`);
     if (only !== undefined) return bytes;
@@ -65,4 +73,22 @@ export function createJobListing(supervisor: Supervisor): JobListing {
     }
     return bytes;
   };
+}
+
+/** One page of `jobs`: registration order, `after` exclusive; INVALID_REQUEST when `after` is not listed. */
+function pageOf(jobs: ReadonlyArray<{ id: string; version: number }>, page: { limit: number; after?: string }, json: (job: { id: string; version: number }) => string): Uint8Array {
+  let start = 0;
+  if (page.after !== undefined) {
+    const at = jobs.findIndex((job) => job.id === page.after);
+    if (at < 0) {
+      throw new MxxError('INVALID_REQUEST', `after=${page.after} is not a job of this listing (removed since the previous page?)`, {
+        hint: 'start again from the first page (without after)',
+      });
+    }
+    start = at + 1;
+  }
+  const slice = jobs.slice(start, start + page.limit);
+  const more = start + slice.length < jobs.length;
+  const next = more ? `,"next_after":${JSON.stringify(slice.at(-1)!.id)}` : '';
+  return Buffer.from(`{"jobs":[${slice.map(json).join(',')}],"count":${slice.length},"total":${jobs.length}${next}}`);
 }

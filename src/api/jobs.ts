@@ -14,6 +14,8 @@ import { registerTimelineRoute } from './timeline.js';
 
 /** `recent_runs` holds at most this many runs. */
 export const MAX_RECENT_RUNS = 100;
+/** A page of GET /jobs holds at most this many jobs. */
+export const MAX_PAGE_JOBS = 10_000;
 
 export function registerJobRoutes(app: Routes, supervisor: Supervisor): void {
   const listing = createJobListing(supervisor);
@@ -33,10 +35,16 @@ export function registerJobRoutes(app: Routes, supervisor: Supervisor): void {
   });
 
   // ?recent=N and ?job=ID (repeatable) are the dashboard's; without them the answer is as it was.
+  // ?limit=N (&after=ID) pages the listing; without limit every job comes back, as before.
   const listingOptions = (event: H3Event): JobListingOptions => {
     const recent = intQuery(event, 'recent', 0, 0, MAX_RECENT_RUNS);
     const jobs = jobIdsQuery(event, 'job');
-    return { recent, ...(jobs && { jobs }) };
+    const limit = intQuery(event, 'limit', 0, 1, MAX_PAGE_JOBS);
+    const after = getQuery(event).after;
+    if (after !== undefined && limit === 0) throw new MxxError('INVALID_REQUEST', 'query parameter after needs limit (e.g. ?limit=100&after=ID)');
+    if (after !== undefined && typeof after !== 'string') throw new MxxError('INVALID_REQUEST', 'query parameter after must be one job id');
+    const page = limit > 0 ? { page: { limit, ...(after === undefined ? {} : { after }) } } : {};
+    return { recent, ...(jobs && { jobs }), ...page };
   };
 
   app.get('/jobs', (event) => jsonText(listing('all', listingOptions(event))));
