@@ -11,8 +11,9 @@ import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { signalGroup } from '../workers/kill-group.js';
 import { recoverLostRun } from '../workers/lost-run.js';
-import { PROTOCOL_VERSION, type RunControl, type RunEvent, type RunRequest, type RunResult, type RunWorkerData, type StopReason, type Via } from '../workers/protocol.js';
+import { PROTOCOL_VERSION, type RunControl, type RunEvent, type RunRequest, type RunResult, type StopReason, type Via } from '../workers/protocol.js';
 import type { RunSpec } from '../workers/spawn-run.js';
+import { recordSpawnerInUse, selectSpawner, SpawnerSelectError, type SpawnerKind, type SpawnerWorkerData } from '../workers/spawner-select.js';
 import { MxxError } from './errors.js';
 
 export interface PoolOptions {
@@ -56,6 +57,16 @@ export interface ResolvedPoolOptions {
   readonly workerFile: string;
   readonly spawner: Via;
   readonly onError: (error: unknown) => void;
+}
+
+/** The spawner the threads fork from (workers/spawner-select.ts); a forced one that is missing is a CONFIG_INVALID. */
+function chooseSpawner(): { kind: SpawnerKind; nativePath: string } {
+  try {
+    return selectSpawner(process.env);
+  } catch (error) {
+    if (error instanceof SpawnerSelectError) throw new MxxError('CONFIG_INVALID', error.message, { details: { code: error.code } });
+    throw error;
+  }
 }
 
 /** Runs per thread unless more are needed to reach `minCapacity`. */
@@ -118,6 +129,8 @@ export interface ExecutionPool {
    */
   close(): Promise<void>;
   readonly threads: number;
+  /** Who forks the runs: the compiled helper, the Node spawner, or the threads themselves (absent: not said). */
+  readonly spawner?: SpawnerKind | 'thread';
 }
 
 /** If the worker has not ended a stopped run well after its grace, the pool SIGKILLs the group. */
@@ -127,6 +140,10 @@ const STOP_BACKSTOP_MS = 5_000;
 export function createPool(partial: PoolOptions = {}): ExecutionPool {
   const options = resolvePoolOptions(partial);
   const { threads } = options;
+  const choice = options.spawner === 'thread' ? null : chooseSpawner();
+  const spawner = choice?.kind ?? 'thread';
+  const workerData: SpawnerWorkerData = { via: options.spawner, ...(choice?.kind === 'native' ? { nativeSpawner: choice.nativePath } : {}) };
+  recordSpawnerInUse(spawner);
   const piscina = new Piscina({
     filename: options.workerFile,
     minThreads: threads,
@@ -135,7 +152,7 @@ export function createPool(partial: PoolOptions = {}): ExecutionPool {
     // 'sync' parks idle threads and freezes a run's pending timers until the next task arrives.
     atomics: 'disabled',
     idleTimeout: 24 * 60 * 60 * 1000,
-    workerData: { via: options.spawner } satisfies RunWorkerData,
+    workerData,
   });
   // An unhandled 'error' event would throw in the supervisor's thread.
   piscina.on('error', (error: unknown) => options.onError(error));
@@ -207,7 +224,7 @@ export function createPool(partial: PoolOptions = {}): ExecutionPool {
     return closing;
   }
 
-  return { run, close, threads };
+  return { run, close, threads, spawner };
 }
 
 function errorMessage(error: unknown): string {

@@ -8,6 +8,7 @@
  * it knows the pid from `started`) and reports the run `failed`, as the pool does for a dead thread.
  */
 import { spawn } from 'node:child_process';
+import { workerData } from 'node:worker_threads';
 import { appendFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,11 @@ import type { RunEvent, RunResult } from './protocol.js';
 import { lostResult } from './run-outcome.js';
 import type { RunningProcess, RunSpec } from './spawn-run.js';
 import { createLineReader, createLineWriter, type SpawnerReply, type SpawnerRequest } from './spawner-wire.js';
+import { prestartNativeSpawner, startRunInNativeSpawner } from './native-spawner.js';
+import type { SpawnerWorkerData } from './spawner-select.js';
+
+/** The compiled helper's path when the pool chose it (workers/spawner-select.ts), else the Node spawner. */
+const nativeSpawner = (workerData as Partial<SpawnerWorkerData> | null | undefined)?.nativeSpawner;
 
 interface PendingRun {
   spec: RunSpec;
@@ -42,6 +48,7 @@ let current: Spawner | null = null;
  * fire should not wait for). Idle, it does not keep the thread alive.
  */
 export function prestartSpawner(): void {
+  if (nativeSpawner !== undefined) return prestartNativeSpawner(nativeSpawner);
   try {
     if (current === null || current.exited()) (current = createSpawner()).hold(false);
   } catch {
@@ -51,6 +58,7 @@ export function prestartSpawner(): void {
 
 /** Runs `spec` in this thread's spawner process (started if needed). */
 export function startRunInSpawner(spec: RunSpec, emit: (event: RunEvent) => void): RunningProcess {
+  if (nativeSpawner !== undefined) return startRunInNativeSpawner(nativeSpawner, spec, emit);
   let resolve!: (result: RunResult) => void;
   const result = new Promise<RunResult>((done) => (resolve = done));
   let spawner: Spawner;

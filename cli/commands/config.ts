@@ -25,18 +25,21 @@ export default class ConfigCommand extends ServerSettingsCommand {
 
   async run(): Promise<number> {
     // Loaded here, like the server's modules: client commands do not pay for the settings parser.
-    const [{ resolveServerOptions, SETTING_NAMES }, { redactUrl, webhookOrigin }] = await Promise.all([
+    const [{ resolveServerOptions, SETTING_NAMES }, { redactUrl, webhookOrigin }, { selectSpawner }] = await Promise.all([
       import('../../src/config.js'),
       import('../../src/settings/index.js'),
+      import('../../workers/spawner-select.js'),
     ]);
     const resolved = resolveServerOptions(this.serverOptions(), this.context.env);
     const shown = values(resolved, redactUrl, webhookOrigin);
+    const spawner = spawnerShown(() => selectSpawner(this.context.env));
     if (this.json) {
-      this.out(JSON.stringify(shown, null, 2));
+      this.out(JSON.stringify({ ...shown, spawner }, null, 2));
       return 0;
     }
     const c = this.colors;
     const rows = SETTING_NAMES.map((name) => [name, text(name, shown[name].value, resolved), c.dim(shown[name].source)]);
+    rows.push(['spawner', spawner.value, c.dim(spawner.source)]);
     this.out(renderTable(['setting', 'value', 'source'], rows, c));
     return 0;
   }
@@ -59,6 +62,16 @@ function values(r: ResolvedServerOptions, redactUrl: (v: string) => string, webh
     allow_origins: r.allowOrigins,
   };
   return Object.fromEntries(Object.entries(value).map(([name, v]) => [name, { value: v, source: r.sources[name as SettingName] }])) as Shown;
+}
+
+/** Which spawner the server would fork from (workers/spawner-select.ts) and why; a forced helper that is missing says so. */
+function spawnerShown(select: () => { kind: string; reason: string }): { value: string; source: string } {
+  try {
+    const { kind, reason } = select();
+    return { value: kind, source: reason.startsWith('MXX_SPAWNER=') ? 'env MXX_SPAWNER' : `detected: ${reason}` };
+  } catch (error) {
+    return { value: '(unavailable)', source: (error as Error).message };
+  }
 }
 
 /** Webhook paths and header values often are secrets (Slack puts its key in the path). */

@@ -7,6 +7,7 @@ import type { ValidationIssue } from '../job/types.js';
 import { toIsoLocal } from '../records.js';
 import type { Supervisor } from '../supervisor/index.js';
 import { VERSION } from '../version.js';
+import { spawnerInUse } from '../../workers/spawner-select.js';
 import type { HealthBody, ValidateBody } from './types.js';
 import { json, readJsonBody, requireObject } from './http.js';
 
@@ -26,6 +27,7 @@ export function registerHealthRoutes(app: Routes, supervisor: Supervisor, jobsFo
       load_error_files: loadErrors.map(({ file, error }) => ({ file, error })),
       ...(folder ? { jobs_folder: folder } : {}),
       faults: supervisor.faultCounts(),
+      spawner: spawnerInUse(),
     } satisfies HealthBody);
   });
 

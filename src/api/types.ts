@@ -150,6 +150,8 @@ export interface HealthBody {
   jobs_folder?: { dir: string; watching: boolean; problem?: string; since?: string };
   /** Runs failed by storage faults since start (log folder or file could not be written). */
   faults: { log: number; history: number; registry: number };
+  /** Who forks the runs: the compiled helper (dist/native/mxx-spawn), the Node spawner, or the worker threads. */
+  spawner: 'native' | 'node' | 'thread';
 }
 
 export interface ErrorBody {
