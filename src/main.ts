@@ -10,7 +10,7 @@ import { createMetrics } from './metrics/index.js';
 import { isLoopbackHost } from './net/loopback.js';
 import { startNotifier, type NotifierOptions } from './notify/index.js';
 import { attachServerLog } from './server-log.js';
-import { redactUrl } from './settings/index.js';
+import { openStore, type Store } from './store/index.js';
 import { createSupervisor, type Supervisor } from './supervisor/index.js';
 import { startWatcher, type JobsWatcher } from './watcher.js';
 
@@ -45,22 +45,28 @@ export interface RunningServer {
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const resolved = resolveServerOptions(options);
   const logger = options.logger ?? createLogger({ level: resolved.logLevel, format: resolved.logFormat });
-  if (resolved.store !== undefined) {
-    // Resolved and shown, not acted on yet: a user who set it must not believe it is in use.
-    logger.warn(`store ${redactUrl(resolved.store)} (${resolved.sources.store}) is not supported yet; jobs and runs stay in files under ${resolved.paths.home}`);
-  }
   const lock = lockHome(resolved.paths.server);
   let supervisor: Supervisor;
+  let store: Store | undefined;
   try {
-    supervisor = createSupervisor({
-      paths: resolved.paths,
+    // The PostgreSQL store connects and migrates here: an unusable database fails the start.
+    store = await openStore(
+      { store: resolved.store, source: resolved.sources.store === 'flag' ? '--store' : resolved.sources.store, paths: resolved.paths },
       logger,
-      maxConcurrency: resolved.maxConcurrency,
-      ...(options.eventBuffer === undefined ? {} : { eventBuffer: options.eventBuffer }),
-      ...(resolved.threads === undefined ? {} : { pool: { threads: resolved.threads } }),
-    });
+    );
+    supervisor = createSupervisor(
+      {
+        paths: resolved.paths,
+        logger,
+        maxConcurrency: resolved.maxConcurrency,
+        ...(options.eventBuffer === undefined ? {} : { eventBuffer: options.eventBuffer }),
+        ...(resolved.threads === undefined ? {} : { pool: { threads: resolved.threads } }),
+      },
+      store,
+    );
   } catch (error) {
-    // A refused option must not leave the home locked (server.pid) behind.
+    // A refused option must not leave the home locked (server.pid) or a connection open behind.
+    await store?.close().catch(() => undefined);
     lock.release();
     throw error;
   }
@@ -126,6 +132,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     api: `${url}/api/scheduler`,
     home: resolved.paths.home,
     config: resolved.configFile ?? 'none',
+    store: store.kind === 'postgres' ? (store.status().url ?? 'postgres') : 'files',
     jobs: supervisor.jobCount,
     token: resolved.token ? 'required' : 'none',
   });

@@ -9,7 +9,7 @@ import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MxxError } from '../errors.js';
 import { EventHub, firstEventId } from '../events/hub.js';
-import { createHistory, type History } from '../history/index.js';
+import type { History } from '../history/index.js';
 import { parseJobDocument } from '../job/parse.js';
 import { didYouMean } from '../job/suggest.js';
 import type { JobDefinition } from '../job/types.js';
@@ -17,7 +17,8 @@ import type { Logger } from '../logger.js';
 import { createPool, type ExecutionPool } from '../pool.js';
 import { runLogFile, type MxxPaths } from '../paths.js';
 import { toIsoLocal, type JobSource, type RegistryEntry, type RunRecord } from '../records.js';
-import { createRegistry, type Registry } from '../registry/index.js';
+import type { Registry } from '../registry/index.js';
+import { createFilesStore, type Store } from '../store/index.js';
 import { catchUpMisfires } from './catch-up.js';
 import { watchClock, type ClockWatch } from './clock-watch.js';
 import { FaultLog } from './faults.js';
@@ -70,6 +71,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly startedAt = Date.now();
   /** Every run, job and file event (SPEC §10), numbered, with a replay buffer. */
   readonly events: EventHub;
+  /** Where the registry and history are kept; the supervisor closes it in close(). */
+  readonly store: Store;
   private readonly registry: Registry;
   private readonly history: History;
   private readonly pool: ExecutionPool;
@@ -87,13 +90,15 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** Runs ended since each job's logs were last pruned, and whether a prune is under way. */
   private readonly prunes = new Map<string, { ended: number; running: boolean }>();
 
-  constructor(partial: SupervisorOptions) {
+  /** @param store the registry and history to use. @default the files store under `paths` */
+  constructor(partial: SupervisorOptions, store?: Store) {
     super();
     const options = resolveSupervisorOptions(partial);
     this.paths = options.paths;
     this.logger = options.logger;
-    this.registry = createRegistry({ file: this.paths.registry, logger: this.logger });
-    this.history = createHistory({ dir: this.paths.runs, logger: this.logger });
+    this.store = store ?? createFilesStore({ paths: this.paths, logger: this.logger });
+    this.registry = this.store.registry;
+    this.history = this.store.history;
     this.counters = new RunCounters(this.registry, this.table);
     this.faults = new FaultLog(this.logger);
     this.events = new EventHub(
@@ -171,11 +176,15 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       await this.engine.shutdown();
       await this.pool.close();
       this.counters.flush();
-      await Promise.all([this.registry.flush(), this.history.flush()]);
-      // Leaves registry.json complete (the journal folded in) for users and tools that read it.
-      await this.registry.compact().catch((error: unknown) =>
-        this.logger.warn('could not compact the registry journal into registry.json at shutdown; it is replayed at the next start', { error: String(error) }),
-      );
+      try {
+        await Promise.all([this.registry.flush(), this.history.flush()]);
+        // Leaves registry.json complete (the journal folded in) for users and tools that read it.
+        await this.registry.compact().catch((error: unknown) =>
+          this.logger.warn('could not compact the registry journal into registry.json at shutdown; it is replayed at the next start', { error: String(error) }),
+        );
+      } finally {
+        await this.store.close();
+      }
     })();
     return this.closed;
   }
@@ -636,6 +645,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 }
 
-export function createSupervisor(options: SupervisorOptions): Supervisor {
-  return new Supervisor(options);
+export function createSupervisor(options: SupervisorOptions, store?: Store): Supervisor {
+  return new Supervisor(options, store);
 }

@@ -94,6 +94,12 @@ export function createPostgresPool(options: PostgresOptions): PostgresPool {
     async transaction(what, body) {
       const client = await pool.connect().catch(wrap(what));
       let broken = false;
+      // A connection cut while checked out emits 'error' on the client (the pool listens only while
+      // it is idle); unheard, that is an uncaught exception. The statement in flight rejects anyway.
+      const onClientError = (): void => {
+        broken = true;
+      };
+      client.on('error', onClientError);
       try {
         await client.query('BEGIN');
         const result = await body(client);
@@ -107,6 +113,7 @@ export function createPostgresPool(options: PostgresOptions): PostgresPool {
         throw toStoreError(error, resolved.url, what);
       } finally {
         // A connection whose ROLLBACK failed is in an unknown state: drop it rather than reuse it.
+        client.off('error', onClientError);
         client.release(broken);
       }
     },

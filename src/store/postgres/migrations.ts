@@ -7,6 +7,7 @@ import type pg from 'pg';
 import type { PostgresPool } from './connection.js';
 import { StoreError } from './errors.js';
 import { SCHEMA_V1 } from './schema-v1.js';
+import { SCHEMA_V2 } from './schema-v2.js';
 
 export interface Migration {
   version: number;
@@ -15,7 +16,10 @@ export interface Migration {
 }
 
 /** In order; append only — never edit a migration that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'nodes, jobs, fires, runs, run output', sql: SCHEMA_V1 }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'nodes, jobs, fires, runs, run output', sql: SCHEMA_V1 },
+  { version: 2, name: 'registry order, run recording order', sql: SCHEMA_V2 },
+];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 
