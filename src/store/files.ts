@@ -3,7 +3,7 @@ import { createHistory } from '../history/index.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { MxxPaths } from '../paths.js';
 import { createRegistry } from '../registry/index.js';
-import type { Store } from './index.js';
+import type { Store } from './types.js';
 
 export interface FilesStoreOptions {
   paths: MxxPaths;

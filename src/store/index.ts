@@ -6,31 +6,13 @@
  * `postgres` keeps both in a PostgreSQL database. Run logs stay in files under ~/.mxx/logs.
  */
 import { MxxError } from '../errors.js';
-import type { History } from '../history/index.js';
 import type { Logger } from '../logger.js';
 import type { MxxPaths } from '../paths.js';
-import type { Registry } from '../registry/index.js';
 import { createFilesStore } from './files.js';
+import type { Store } from './types.js';
 import { redactUrl } from './postgres/redact.js';
 
-export type StoreKind = 'files' | 'postgres';
-
-export interface StoreStatus {
-  kind: StoreKind;
-  /** files: always true; postgres: the last statement (or connection attempt) succeeded. */
-  connected: boolean;
-  /** postgres only: the URL with its password masked. */
-  url?: string;
-}
-
-export interface Store {
-  readonly kind: StoreKind;
-  readonly registry: Registry;
-  readonly history: History;
-  /** Ends connections; call after registry and history are flushed (the supervisor does, in close()). */
-  close(): Promise<void>;
-  status(): StoreStatus;
-}
+export type { Store, StoreKind, StoreStatus } from './types.js';
 
 export interface OpenStoreOptions {
   /** The resolved `store` setting (config.ts): undefined for the files store. */

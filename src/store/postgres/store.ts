@@ -4,7 +4,7 @@
  * outcome of the latest statement; a dropped idle connection is logged (redacted) and turns it false.
  */
 import { silentLogger, type Logger } from '../../logger.js';
-import type { Store } from '../index.js';
+import type { Store } from '../types.js';
 import { createPostgresPool } from './connection.js';
 import { isStoreError, type StoreError } from './errors.js';
 import { createPostgresHistory } from './history.js';

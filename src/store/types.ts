@@ -1,0 +1,22 @@
+/** The store boundary's types (see ./index.ts), in a module of their own so implementations import no cycle. */
+import type { History } from '../history/index.js';
+import type { Registry } from '../registry/index.js';
+
+export type StoreKind = 'files' | 'postgres';
+
+export interface StoreStatus {
+  kind: StoreKind;
+  /** files: always true; postgres: the last statement (or connection attempt) succeeded. */
+  connected: boolean;
+  /** postgres only: the URL with its password masked. */
+  url?: string;
+}
+
+export interface Store {
+  readonly kind: StoreKind;
+  readonly registry: Registry;
+  readonly history: History;
+  /** Ends connections; call after registry and history are flushed (the supervisor does, in close()). */
+  close(): Promise<void>;
+  status(): StoreStatus;
+}
