@@ -13,6 +13,7 @@ import { attachServerLog } from './server-log.js';
 import { openStore, type Store } from './store/index.js';
 import { createSupervisor, type Supervisor } from './supervisor/index.js';
 import { startWatcher, type JobsWatcher } from './watcher.js';
+import { spawnerInUse } from '../workers/spawner-select.js';
 
 export type { ServerOptions } from './config.js';
 
@@ -133,6 +134,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     home: resolved.paths.home,
     config: resolved.configFile ?? 'none',
     store: store.kind === 'postgres' ? (store.status().url ?? 'postgres') : 'files',
+    spawner: spawnerInUse(),
     jobs: supervisor.jobCount,
     token: resolved.token ? 'required' : 'none',
   });

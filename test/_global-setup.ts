@@ -23,4 +23,8 @@ export default function setup(): void {
   const dashboard = spawnSync(process.execPath, [`${root}src/dashboard/build.mjs`], { cwd: root, stdio: 'inherit' });
   if (dashboard.error) throw dashboard.error;
   if (dashboard.status !== 0) throw new Error(`the dashboard build failed (exit ${dashboard.status})`);
+  // The compiled spawn helper, as `npm run build` makes it: pools fork from it by default when it is
+  // there, so every test file sees the same default (the *.node.test.ts files force the Node one).
+  const native = spawnSync(process.execPath, [`${root}native/build.mjs`], { cwd: root, stdio: 'inherit' });
+  if (native.error) throw native.error;
 }

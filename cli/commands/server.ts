@@ -30,6 +30,9 @@ export abstract class ServerSettingsCommand extends BaseCommand {
   ui = Option.Boolean('--ui', {
     description: 'Serve the web dashboard at / (default: config.toml ui or on); --no-ui turns it off (404 at /)',
   });
+  store = Option.String('--store', {
+    description: 'Keep jobs and runs in PostgreSQL (postgres://user:password@host/db; default: MXX_STORE, config.toml store or the files under ~/.mxx)',
+  });
   logFormat = Option.String('--log-format', {
     description: 'Server log lines as text or one JSON object a line (default: MXX_LOG_FORMAT, config.toml log_format or text)',
     validator: t.isEnum(['text', 'json'] as const),
@@ -47,6 +50,7 @@ export abstract class ServerSettingsCommand extends BaseCommand {
     if (this.allowOrigin !== undefined) options.allowOrigins = this.allowOrigin;
     if (this.logFormat !== undefined) options.logFormat = this.logFormat;
     if (this.ui !== undefined) options.ui = this.ui;
+    if (this.store !== undefined) options.store = this.store;
     return options;
   }
 }

@@ -17,7 +17,7 @@ afterAll(async () => {
   expect(liveChildren()).toBe(0);
 });
 
-/** A fresh home whose server uses this test's database (MXX_STORE: `mxx server` has no --store flag yet). */
+/** A fresh home whose server uses this test's database (through MXX_STORE). */
 async function emptyHome(store = pg.url): Promise<TempHome> {
   const home = await createTempHome();
   home.env.MXX_STORE = store;
@@ -77,6 +77,25 @@ describe('mxx server with store = postgres://…', () => {
     const text = logs.join('\n');
     expect(text).toContain('postgres://postgres:***@');
     expect(text).not.toContain(TEST_PG_PASSWORD);
+  });
+
+  it('--store on the command line opens it (over MXX_STORE), and /health says which store, connected, without the password', async () => {
+    const home = await emptyHome('mysql://not-this-one/x');
+    const server = await startServerProcess(home, { args: ['--store', pg.url] });
+    try {
+      const health = await call(server.url, '/health');
+      expect(health.status).toBe(200);
+      expect(health.body.store).toMatchObject({ kind: 'postgres', connected: true });
+      expect(JSON.stringify(health.body)).not.toContain(TEST_PG_PASSWORD);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    const files = await startServerProcess(await createTempHome().then((h) => (homes.push(h), h)));
+    try {
+      expect((await call(files.url, '/health')).body.store).toMatchObject({ kind: 'files', connected: true });
+    } finally {
+      expect(await files.stop()).toBe(0);
+    }
   });
 
   it('mxx config shows the store without its password', async () => {

@@ -68,6 +68,7 @@ describe.skipIf(process.platform !== 'linux')('spawner selection', () => {
     const server = await startTestServer();
     try {
       expect((await server.call('/health')).body.spawner).toBe('node');
+      expect(server.logs()).toMatch(/listening on .*spawner=node/);
     } finally {
       await server.dispose();
     }
@@ -75,6 +76,7 @@ describe.skipIf(process.platform !== 'linux')('spawner selection', () => {
     const native = await startTestServer();
     try {
       expect((await native.call('/health')).body.spawner).toBe('native');
+      expect(native.logs()).toMatch(/listening on .*spawner=native/);
     } finally {
       await native.dispose();
     }
