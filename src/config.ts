@@ -11,6 +11,7 @@ import { isLoopbackHost } from './net/loopback.js';
 import { resolvePaths, type MxxPaths } from './paths.js';
 import { locateConfigFile, readSettingsFile, readTokenFile, type SettingsFile } from './settings/index.js';
 import { assertWholeNumber, DEFAULT_MAX_CONCURRENCY } from './supervisor/options.js';
+import { parseServerLabels } from './job/placement.js';
 
 export interface ServerOptions {
   /** The settings file. @default MXX_CONFIG or <home>/config.toml (a missing default file is no error) */
@@ -47,6 +48,8 @@ export interface ServerOptions {
   store?: string;
   /** Worker threads of the execution pool. @default the CPU count */
   threads?: number;
+  /** This server's labels, for jobs' `[placement]` (`--label`, repeatable). @default MXX_LABELS (comma-separated), config.toml `labels` or none */
+  labels?: string[];
 }
 
 /** Where a setting's value came from: `flag`, `env MXX_…`, `file <path of config.toml>` or `default`. */
@@ -64,6 +67,7 @@ export const SETTING_NAMES = [
   'log_format',
   'ui',
   'store',
+  'labels',
   'notify',
   'allow_origins',
 ] as const;
@@ -84,6 +88,8 @@ export interface ResolvedServerOptions {
   logFormat: LogFormat;
   ui: boolean;
   store: string | undefined;
+  /** This server's labels (SPEC §15 placement); [] when none. */
+  labels: string[];
   /** config.toml's `[notify]`: defaults for every job's notifications. */
   notifyDefaults: NotifySpec | undefined;
   /** The config.toml that was read; null when there is none (the default path does not exist). */
@@ -239,6 +245,14 @@ export function resolveServerOptions(options: ServerOptions, env: NodeJS.Process
   );
   const ui = pick('ui', options.ui, null, () => true, file?.ui, true);
   const store = pick<string | undefined>('store', options.store, 'MXX_STORE', asIs, file?.store, undefined);
+  const labels = pick(
+    'labels',
+    options.labels === undefined ? undefined : parseServerLabels(options.labels, '--label'),
+    'MXX_LABELS',
+    parseServerLabels,
+    file?.labels,
+    [] as string[],
+  );
   const notifyDefaults = pick<NotifySpec | undefined>('notify', undefined, null, () => undefined, file?.notify, undefined);
   const allowOrigins = pick(
     'allow_origins',
@@ -263,6 +277,7 @@ export function resolveServerOptions(options: ServerOptions, env: NodeJS.Process
     logFormat,
     ui,
     store,
+    labels,
     notifyDefaults,
     configFile: file?.path ?? null,
     configPath: location.path,

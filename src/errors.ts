@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   JOB_EXISTS: { status: 409, exit: 1 },
   JOB_BUSY: { status: 409, exit: 1 },
   JOB_FROM_FILE: { status: 409, exit: 1 },
+  /** The job's [placement] labels are not all this server's (SPEC §15). */
+  PLACEMENT_MISMATCH: { status: 409, exit: 1 },
   BODY_TOO_LARGE: { status: 413, exit: 1 },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, exit: 1 },
   INTERNAL: { status: 500, exit: 1 },

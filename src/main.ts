@@ -60,6 +60,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         paths: resolved.paths,
         logger,
         maxConcurrency: resolved.maxConcurrency,
+        labels: resolved.labels,
         ...(options.eventBuffer === undefined ? {} : { eventBuffer: options.eventBuffer }),
         ...(resolved.threads === undefined ? {} : { pool: { threads: resolved.threads } }),
       },

@@ -58,6 +58,7 @@ function values(r: ResolvedServerOptions, redactUrl: (v: string) => string, webh
     log_format: r.logFormat,
     ui: r.ui,
     store: r.store === undefined ? null : redactUrl(r.store),
+    labels: r.labels,
     notify: r.notifyDefaults === undefined ? null : notifyShown(r.notifyDefaults, webhookOrigin),
     allow_origins: r.allowOrigins,
   };

@@ -33,6 +33,9 @@ export abstract class ServerSettingsCommand extends BaseCommand {
   store = Option.String('--store', {
     description: 'Keep jobs and runs in PostgreSQL (postgres://user:password@host/db; default: MXX_STORE, config.toml store or the files under ~/.mxx)',
   });
+  label = Option.Array('--label', {
+    description: "A label of this server for jobs' [placement] labels; repeatable (default: MXX_LABELS, comma-separated, or config.toml labels)",
+  });
   logFormat = Option.String('--log-format', {
     description: 'Server log lines as text or one JSON object a line (default: MXX_LOG_FORMAT, config.toml log_format or text)',
     validator: t.isEnum(['text', 'json'] as const),
@@ -51,6 +54,7 @@ export abstract class ServerSettingsCommand extends BaseCommand {
     if (this.logFormat !== undefined) options.logFormat = this.logFormat;
     if (this.ui !== undefined) options.ui = this.ui;
     if (this.store !== undefined) options.store = this.store;
+    if (this.label !== undefined) options.labels = this.label;
     return options;
   }
 }

@@ -28,6 +28,7 @@ export function registerHealthRoutes(app: Routes, supervisor: Supervisor, jobsFo
       ...(folder ? { jobs_folder: folder } : {}),
       faults: supervisor.faultCounts(),
       spawner: spawnerInUse(),
+      labels: [...supervisor.labels],
       // Kind and connection only: the database's address stays out of an answer monitors poll.
       store: { kind: supervisor.store.status().kind, connected: supervisor.store.status().connected },
     } satisfies HealthBody);

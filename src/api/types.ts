@@ -152,6 +152,8 @@ export interface HealthBody {
   faults: { log: number; history: number; registry: number };
   /** Who forks the runs: the compiled helper (dist/native/mxx-spawn), the Node spawner, or the worker threads. */
   spawner: 'native' | 'node' | 'thread';
+  /** This server's labels, for jobs' [placement] (--label); [] when none. */
+  labels: string[];
   /** Where jobs and runs are kept; connected: the last database statement succeeded (files: always). */
   store: { kind: 'files' | 'postgres'; connected: boolean };
 }

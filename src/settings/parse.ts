@@ -8,8 +8,9 @@ import { formatIssue, Issues, isTable, readChoice, readNumber, readString, shown
 import { parseNotifySection, type NotifySpec } from '../job/notify.js';
 import { didYouMean } from '../job/suggest.js';
 import { LOG_FORMATS, type LogFormat } from '../logger.js';
+import { isLabel } from '../job/placement.js';
 
-export const SETTINGS_KEYS = ['host', 'port', 'jobs_dir', 'token_file', 'max_concurrency', 'log_format', 'ui', 'store', 'notify'] as const;
+export const SETTINGS_KEYS = ['host', 'port', 'jobs_dir', 'token_file', 'max_concurrency', 'log_format', 'ui', 'store', 'labels', 'notify'] as const;
 
 /** What config.toml says, as written (paths not yet resolved); an absent key is undefined. */
 export interface SettingsDocument {
@@ -21,6 +22,8 @@ export interface SettingsDocument {
   log_format?: LogFormat;
   ui?: boolean;
   store?: string;
+  /** This server's labels, for jobs' `[placement]` (SPEC §15). */
+  labels?: string[];
   /** Defaults of every job's `[notify]` section (SPEC §12). */
   notify?: NotifySpec;
 }
@@ -63,6 +66,17 @@ export function parseSettingsDocument(doc: Table, source: string): SettingsDocum
   }
   const store = readString(issues, 'store', doc.store, 'a store URL (e.g. postgres://host/db)');
   if (store !== undefined) out.store = store;
+  if (doc.labels !== undefined) {
+    if (!Array.isArray(doc.labels)) issues.add('labels', `must be an array of labels, e.g. ["gpu"], got ${shown(doc.labels)}`);
+    else {
+      const labels: string[] = [];
+      doc.labels.forEach((label, i) => {
+        if (isLabel(label)) labels.push(label);
+        else issues.add(`labels[${i}]`, `must be a label (a letter or digit, then up to 62 letters, digits, ".", "_" or "-"), got ${shown(label)}`);
+      });
+      out.labels = [...new Set(labels)];
+    }
+  }
   if (doc.notify !== undefined) {
     if (isTable(doc.notify)) out.notify = parseNotifySection(issues, doc.notify, 'notify');
     else issues.add('notify', `must be a table ([notify] with on, webhook, headers, cmd, …), got ${shown(doc.notify)}`);

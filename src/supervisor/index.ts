@@ -69,6 +69,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly paths: MxxPaths;
   readonly logger: Logger;
   readonly startedAt = Date.now();
+  /** This server's labels (jobs' [placement]); set once at construction. */
+  readonly labels: readonly string[];
   /** Every run, job and file event (SPEC §10), numbered, with a replay buffer. */
   readonly events: EventHub;
   /** Where the registry and history are kept; the supervisor closes it in close(). */
@@ -94,6 +96,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   constructor(partial: SupervisorOptions, store?: Store) {
     super();
     const options = resolveSupervisorOptions(partial);
+    this.labels = options.labels;
     this.paths = options.paths;
     this.logger = options.logger;
     this.store = store ?? createFilesStore({ paths: this.paths, logger: this.logger });
@@ -117,6 +120,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       maxConcurrency: options.maxConcurrency,
       logCapBytes: options.logCapBytes,
       tailBytes: options.tailBytes,
+      labels: options.labels,
       faults: this.faults,
       events: this.events,
       onOutput: (run) => this.emit('run-output', { runId: run.runId, jobId: run.jobId, outputBytes: run.outputBytes }),
@@ -358,7 +362,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    */
   fire(id: string, request: FireRequest): FireResult {
     const outcome = this.engine.fire(this.getJob(id), request);
-    return outcome.kind === 'skipped' ? outcome : { kind: outcome.kind, runId: outcome.run.runId };
+    return outcome.kind === 'skipped' || outcome.kind === 'missed' ? outcome : { kind: outcome.kind, runId: outcome.run.runId };
   }
 
   private async markInterrupted(): Promise<void> {
@@ -482,6 +486,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.assertOpen();
     const job = this.getJob(id);
     const outcome = this.engine.fire(job, { trigger: 'manual', scheduledAt: Date.now(), attempt: 0 });
+    if (outcome.kind === 'missed') {
+      throw new MxxError('PLACEMENT_MISMATCH', `${outcome.reason}: it runs only on a server with every label in its [placement]`, {
+        hint: 'start a server with those labels (--label NAME), or change the job\'s [placement] labels',
+      });
+    }
     if (outcome.kind === 'skipped') {
       throw new MxxError('JOB_BUSY', `job ${id} was not started: ${outcome.reason}`, {
         hint: `its overlap policy is "${job.def.policy.overlap}"; stop the running run first (mxx stop ${id}) or change policy.overlap`,

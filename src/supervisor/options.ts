@@ -30,6 +30,8 @@ export interface SupervisorOptions {
   tailBytes?: number;
   /** Events kept for replay by the event stream (SPEC §10). A whole number ≥ 1. @default 10 000 */
   eventBuffer?: number;
+  /** This server's labels: a job with `[placement] labels` runs only where all of them are. @default none */
+  labels?: readonly string[];
 }
 
 export interface ResolvedSupervisorOptions {
@@ -41,6 +43,7 @@ export interface ResolvedSupervisorOptions {
   logCapBytes: number;
   tailBytes: number;
   eventBuffer: number;
+  labels: readonly string[];
 }
 
 /** `value` if it is a whole number ≥ `min`; otherwise a clear error naming the option as `name`. */
@@ -62,5 +65,6 @@ export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSu
     logCapBytes,
     tailBytes,
     eventBuffer,
+    labels: [...(options.labels ?? [])],
   };
 }

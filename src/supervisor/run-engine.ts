@@ -17,10 +17,13 @@ import { decideOverlap } from './policy.js';
 import { newRecord, notRunRecord } from './run-record.js';
 import { touch, type ActiveRun, type FireRequest, type Job } from './types.js';
 import { setWallTimer } from './wall-timer.js';
+import { placementMismatch } from '../job/placement.js';
 
 export type FireOutcome =
   | { kind: 'started' | 'queued'; run: ActiveRun }
-  | { kind: 'skipped'; reason: string };
+  | { kind: 'skipped'; reason: string }
+  /** This server may not run the job ([placement] labels it lacks); a scheduled fire was recorded missed. */
+  | { kind: 'missed'; reason: string };
 
 export interface RunEngineOptions {
   paths: MxxPaths;
@@ -31,6 +34,8 @@ export interface RunEngineOptions {
   maxConcurrency: number;
   logCapBytes: number;
   tailBytes: number;
+  /** This server's labels, for jobs' [placement]. */
+  labels: readonly string[];
   faults: FaultLog;
   /** Where run.queued, run.started, run.ended, run.skipped and run.missed go. */
   events: EventHub;
@@ -80,6 +85,12 @@ export class RunEngine {
 
   /** Applies the overlap policy to one fire; starts, queues or records a skip. */
   fire(job: Job, request: FireRequest): FireOutcome {
+    const misplaced = placementMismatch(job.def.placement, this.options.labels);
+    if (misplaced !== null) {
+      const reason = `job ${job.id} ${misplaced}`;
+      if (request.trigger !== 'manual') this.recordEnded(notRunRecord(job, request, 'missed', reason));
+      return { kind: 'missed', reason };
+    }
     const decision = decideOverlap(job, this.options.table.groupRuns(job));
     switch (decision.action) {
       case 'start':

@@ -76,7 +76,7 @@ export interface Resumed {
 }
 
 /** What one fire came to. */
-export type FireResult = { kind: 'started' | 'queued'; runId: string } | { kind: 'skipped'; reason: string };
+export type FireResult = { kind: 'started' | 'queued'; runId: string } | { kind: 'skipped' | 'missed'; reason: string };
 
 /** A run wrote output (the 'run-output' event). */
 export interface RunOutput {

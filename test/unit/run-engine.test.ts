@@ -43,6 +43,7 @@ function setup(docs: Record<string, Record<string, unknown>>, { maxConcurrency =
     maxConcurrency,
     logCapBytes: 1024,
     tailBytes: 64,
+    labels: [],
     faults: new FaultLog(silentLogger),
     events,
     onOutput: () => {},

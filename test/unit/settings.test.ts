@@ -90,7 +90,7 @@ describe('config.toml: strict validation', () => {
     );
     const lines = expectMxxError(() => resolveWith(path), 'CONFIG_INVALID').message.split('\n');
     expect(lines).toEqual([
-      `${path}: whatever is not a known key (known keys: host, port, jobs_dir, token_file, max_concurrency, log_format, ui, store, notify)`,
+      `${path}: whatever is not a known key (known keys: host, port, jobs_dir, token_file, max_concurrency, log_format, ui, store, labels, notify)`,
       `${path}: port must be a whole number of 0 or more, got "80"`,
       `${path}: jobs_dir must be a folder path, got 3`,
       `${path}: max_concurrency must be a whole number of 1 or more, got 0`,
@@ -235,5 +235,24 @@ describe('token_file', () => {
     const byEnv = resolveWith(path, {}, { MXX_API_TOKEN: 'from-env-0123456789' });
     expect([byEnv.token, byEnv.tokenFile, byEnv.sources.token]).toEqual(['from-env-0123456789', undefined, 'env MXX_API_TOKEN']);
     expect(resolveWith(path, { token: 'from-flag' }).sources.token).toBe('flag');
+  });
+});
+
+describe('server labels ([placement], SPEC §15)', () => {
+  it('--label wins over MXX_LABELS, which wins over labels in config.toml; none by default', async () => {
+    const path = await config('labels = ["from-file", "ssd"]\n');
+    expect(resolveWith(path).labels).toEqual(['from-file', 'ssd']);
+    expect(resolveWith(path).sources.labels).toBe(`file ${path}`);
+    expect(resolveWith(path, {}, { MXX_LABELS: 'gpu, eu-west' }).labels).toEqual(['gpu', 'eu-west']);
+    expect(resolveWith(path, {}, { MXX_LABELS: 'gpu' }).sources.labels).toBe('env MXX_LABELS');
+    expect(resolveWith(path, { labels: ['cli'] }, { MXX_LABELS: 'gpu' }).labels).toEqual(['cli']);
+    expect(resolveServerOptions({}, envOf()).labels).toEqual([]);
+  });
+
+  it('a bad label is refused naming where it came from', async () => {
+    expect(expectMxxError(() => resolveServerOptions({ labels: ['ok', 'not ok'] }, envOf()), 'CONFIG_INVALID').message).toContain('--label: "not ok" is not a label');
+    expect(expectMxxError(() => resolveServerOptions({}, envOf({ MXX_LABELS: 'a,b c' })), 'CONFIG_INVALID').message).toContain('MXX_LABELS: "b c"');
+    const path = await config('labels = "gpu"\n');
+    expect(expectMxxError(() => resolveWith(path), 'CONFIG_INVALID').message).toContain('labels must be an array of labels');
   });
 });
