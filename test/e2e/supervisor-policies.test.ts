@@ -149,9 +149,14 @@ describe('concurrency limit', () => {
     for (const id of ids) runs.push(...(await settled(sup, id, 1)));
     expect(runs.every((r) => r.status === 'completed')).toBe(true);
     expect(maxConcurrent(runs)).toBeLessThanOrEqual(3);
-    const byStart = [...runs].sort((a, b) => t(a.started_at) - t(b.started_at)).map((r) => r.job_id);
-    // The first three start together; after that, starts follow fire order.
-    expect(byStart.slice(3)).toEqual(ids.slice(3));
+    // The first three start together; after that, waiting runs are handed out in fire order. Runs
+    // handed out in the same turn go to different threads (each with its own spawner), so their
+    // start instants may cross by a millisecond or two: a later fire never starts clearly earlier.
+    const startOf = new Map(runs.map((r) => [r.job_id, t(r.started_at)]));
+    for (let i = 3; i < ids.length - 1; i++) {
+      expect(startOf.get(ids[i + 1]!)!, `${ids[i + 1]} started before ${ids[i]}`).toBeGreaterThanOrEqual(startOf.get(ids[i]!)! - 5);
+    }
+    for (const late of ids.slice(3)) expect(startOf.get(late)!).toBeGreaterThanOrEqual(Math.min(...ids.slice(0, 3).map((id) => startOf.get(id)!)));
   });
 
   it('200 concurrent runs on one thread all complete and are recorded', async () => {

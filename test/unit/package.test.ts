@@ -77,6 +77,10 @@ describe('package surface', () => {
           "exit": 1,
           "status": 404,
         },
+        "PLACEMENT_MISMATCH": {
+          "exit": 1,
+          "status": 409,
+        },
         "RUN_NOT_FOUND": {
           "exit": 1,
           "status": 404,

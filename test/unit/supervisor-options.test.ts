@@ -25,6 +25,7 @@ describe('resolveSupervisorOptions', () => {
       logCapBytes: DEFAULT_LOG_CAP_BYTES,
       tailBytes: DEFAULT_TAIL_BYTES,
       eventBuffer: 10_000,
+      labels: [],
     });
     expect([DEFAULT_MAX_CONCURRENCY, DEFAULT_LOG_CAP_BYTES, DEFAULT_TAIL_BYTES]).toEqual([64, 10 * 1024 * 1024, 4096]);
   });
