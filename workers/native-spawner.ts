@@ -12,7 +12,7 @@
  * line is followed by its raw error and tail bytes).
  */
 import { spawn } from 'node:child_process';
-import { appendFile, stat } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { setImmediate as nextTurn, setTimeout as delay } from 'node:timers/promises';
@@ -23,13 +23,12 @@ import { recoverLostRun } from './lost-run.js';
 import type { RunEvent, RunResult, StopReason } from './protocol.js';
 import { describeSpawnError, judge, notStarted, type EndCause, type Exit } from './run-outcome.js';
 import { endRunProcesses, RUN_ID_VARIABLE } from './run-sweep.js';
-import type { RunningProcess, RunSpec } from './spawn-run.js';
+import { checkCwd, setLongTimeout, type RunningProcess, type RunSpec } from './spawn-run.js';
 
 /** After the group is gone the helper closes the pipes within 2 s; this bounds a stuck helper. */
 const SUMMARY_WAIT_MS = 10_000;
 /** A SIGKILLed group's main process is reaped within ms; this only bounds a stuck kernel. */
 const EXIT_WAIT_MS = 10_000;
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
 
@@ -348,28 +347,6 @@ function decodeTail(bytes: Buffer, cut: boolean): string {
   let start = 0;
   if (cut) for (let skipped = 0; skipped < 3 && start < bytes.length && (bytes[start]! & 0xc0) === 0x80; skipped++) start++;
   return bytes.subarray(start).toString('utf8');
-}
-
-/** As spawn-run.ts words it: Node reports a missing cwd as `spawn /bin/sh ENOENT`. */
-async function checkCwd(cwd: string | undefined): Promise<string | null> {
-  if (cwd === undefined) return null;
-  try {
-    return (await stat(cwd)).isDirectory() ? null : `cwd ${cwd} is not a directory`;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? `cwd ${cwd} does not exist` : `cwd ${cwd} cannot be used: ${String(code ?? error)}`;
-  }
-}
-
-function setLongTimeout(callback: () => void, ms: number): { clear(): void } {
-  const at = performance.now() + ms;
-  let timer: NodeJS.Timeout;
-  const arm = (): void => {
-    const left = at - performance.now();
-    timer = left > MAX_TIMER_MS ? setTimeout(arm, MAX_TIMER_MS) : setTimeout(callback, Math.max(0, left));
-  };
-  arm();
-  return { clear: () => clearTimeout(timer) };
 }
 
 async function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {

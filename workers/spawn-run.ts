@@ -194,7 +194,8 @@ function spawnCommand(cmd: string | string[], cwd: string | undefined, env: Reco
 }
 
 /** Node reports a missing cwd as `spawn /bin/sh ENOENT`, which blames the wrong thing. */
-async function checkCwd(cwd: string | undefined): Promise<string | null> {
+/** Why a run's cwd cannot be used, or null (shared by both spawn paths). */
+export async function checkCwd(cwd: string | undefined): Promise<string | null> {
   if (cwd === undefined) return null;
   try {
     return (await stat(cwd)).isDirectory() ? null : `cwd ${cwd} is not a directory`;
@@ -204,7 +205,8 @@ async function checkCwd(cwd: string | undefined): Promise<string | null> {
   }
 }
 
-function setLongTimeout(callback: () => void, ms: number): { clear(): void } {
+/** setTimeout past 2^31-1 ms, re-armed in steps (shared by both spawn paths). */
+export function setLongTimeout(callback: () => void, ms: number): { clear(): void } {
   const at = performance.now() + ms;
   let timer: NodeJS.Timeout;
   const arm = (): void => {
