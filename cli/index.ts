@@ -33,6 +33,7 @@ import HelpCommand from './commands/help.js';
 import SchemaCommand from './commands/schema.js';
 import { SERVICE_COMMANDS } from './commands/service.js';
 import ShutdownCommand from './commands/shutdown.js';
+import { STORE_COMMANDS } from './commands/store.js';
 
 export type BinaryName = 'mxx' | 'mxx-client' | 'mxx-server';
 
@@ -94,7 +95,7 @@ export interface CreateCliOptions {
 export function commandsFor(binary: BinaryName): CommandClass[] {
   if (binary === 'mxx-server') return [ServerDefaultCommand];
   if (binary === 'mxx-client') return [UsageCommand, ...CLIENT_COMMANDS, ...LOCAL_COMMANDS];
-  return [UsageCommand, ServerCommand, ConfigCommand, ...SERVICE_COMMANDS, ...CLIENT_COMMANDS, ...LOCAL_COMMANDS];
+  return [UsageCommand, ServerCommand, ConfigCommand, ...SERVICE_COMMANDS, ...STORE_COMMANDS, ...CLIENT_COMMANDS, ...LOCAL_COMMANDS];
 }
 
 const binaryLabel = (binary: BinaryName): string => (binary === 'mxx-server' ? 'mxx scheduler server' : 'mxx scheduler');
