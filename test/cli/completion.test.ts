@@ -94,7 +94,7 @@ describe('mxx completion bash, in bash', () => {
 
   it('completes subcommands and the commands help knows', () => {
     expect(complete({ words: ['mxx', 'service', ''] })).toContain('install');
-    expect(complete({ words: ['mxx', 'help', 'st'] }).sort()).toEqual(['status', 'stop']);
+    expect(complete({ words: ['mxx', 'help', 'st'] }).sort()).toEqual(['status', 'stop', 'store']);
   });
 
   it("completes the current command's options, and enum values", () => {
