@@ -142,9 +142,22 @@ async function readFilesHome(source: MxxPaths): Promise<ReadHome> {
     await copyIfThere(() => cp(source.runs, copy.runs, { recursive: true }));
     const warnings: string[] = [];
     const note = (message: string): void => void warnings.push(message.split(copy.server).join(source.server));
-    const logger: Logger = { level: 'warn', debug: () => undefined, info: () => undefined, warn: note, error: note };
+    const damaged: string[] = [];
+    const error = (message: string): void => {
+      // "registry <copy> is corrupt (<reason>); moved it to …": only the reason is about the home.
+      if (message.includes(copy.registry)) damaged.push(/is corrupt \((.*)\); moved/.exec(message)?.[1] ?? 'it is damaged');
+      else note(message);
+    };
+    const logger: Logger = { level: 'warn', debug: () => undefined, info: () => undefined, warn: note, error };
     const store = createFilesStore({ paths: copy, logger });
     await store.registry.load();
+    if (damaged.length > 0) {
+      await store.close();
+      // The loader would start with an empty registry: importing that would leave out every job.
+      throw new MxxError('INVALID_REQUEST', `cannot import ${source.registry}: it is corrupt (${damaged.join('; ')}); nothing was imported`, {
+        hint: `repair ${source.registry} (or move it away to import the history only), then run the import again`,
+      });
+    }
     const entries = store.registry.list();
     const keepOf = new Map(entries.map((e) => [e.job_id, (e.config.policy as { history?: unknown } | undefined)?.history]));
     await store.history.load({ keep: (id) => (typeof keepOf.get(id) === 'number' ? (keepOf.get(id) as number) : undefined) });

@@ -219,6 +219,31 @@ describe('importFilesHome', () => {
     expect(result.runs.imported).toBe(0);
   });
 
+  it('a damaged registry.json is refused, naming it: importing it would leave out every job; the home is untouched', async () => {
+    const home = await filesHome([entry('backup')], [run('backup', 1)], { compact: true });
+    const file = join(home.home, 'server', 'registry.json');
+    await writeFile(file, '{"version":1,"entries":[{"job_id":');
+    const before = await fingerprint(home.home);
+    const error = await importFilesHome({ from: home.home, store: db.url }).catch((e: unknown) => e);
+    expect(isMxxError(error) && error.code).toBe('INVALID_REQUEST');
+    expect((error as Error).message).toContain(file);
+    expect((error as Error).message).toContain('nothing was imported');
+    expect((error as Error).message).not.toContain('mxx-import-copy');
+    expect(await fingerprint(home.home)).toEqual(before);
+    expect(await rowCount(db.url, 'mxx_jobs')).toBe(0);
+  });
+
+  it('lines the loader skips (a torn last history line) are reported as warnings, naming the home\'s file; the rest is imported', async () => {
+    const home = await filesHome([entry('backup')], [run('backup', 1), run('backup', 2)]);
+    const history = join(home.home, 'server', 'runs', 'backup.jsonl');
+    await writeFile(history, `${await readFile(history, 'utf8')}{"run_id":"torn`);
+    const result = await importFilesHome({ from: home.home, store: db.url });
+    expect(result.runs.imported).toBe(2);
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0]).toContain(history);
+    expect(result.warnings[0]).toContain('torn last line');
+  });
+
   it('an unreachable database: a store error without the password, the home untouched', async () => {
     const home = await filesHome([entry('backup')], [run('backup', 1)]);
     const before = await fingerprint(home.home);
