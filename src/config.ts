@@ -98,6 +98,8 @@ export interface ResolvedServerOptions {
   configPath: string;
   sources: Record<SettingName, SettingSource>;
   threads: number | undefined;
+  /** Several servers: the lease, ms (MXX_LEASE_MS; undefined = the supervisor's default, 15 s). */
+  leaseMs: number | undefined;
 }
 
 function parsePort(value: string | number, from: string): number {
@@ -283,5 +285,6 @@ export function resolveServerOptions(options: ServerOptions, env: NodeJS.Process
     configPath: location.path,
     sources,
     threads: options.threads,
+    leaseMs: env.MXX_LEASE_MS ? parseWholeNumber(env.MXX_LEASE_MS, 'MXX_LEASE_MS', 300) : undefined,
   };
 }

@@ -61,6 +61,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         logger,
         maxConcurrency: resolved.maxConcurrency,
         labels: resolved.labels,
+        advertisedUrl: () => ownUrl,
+        ...(resolved.leaseMs === undefined ? {} : { leaseMs: resolved.leaseMs }),
         ...(options.eventBuffer === undefined ? {} : { eventBuffer: options.eventBuffer }),
         ...(resolved.threads === undefined ? {} : { pool: { threads: resolved.threads } }),
       },

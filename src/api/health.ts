@@ -1,4 +1,4 @@
-/** GET /health and POST /validate: the two routes that touch no job. */
+/** GET /health, GET /nodes and POST /validate: the routes that touch no job. */
 import type { Routes } from './routes.js';
 import { MxxError, isMxxError } from '../errors.js';
 import { parseJobDocument } from '../job/parse.js';
@@ -8,8 +8,15 @@ import { toIsoLocal } from '../records.js';
 import type { Supervisor } from '../supervisor/index.js';
 import { VERSION } from '../version.js';
 import { spawnerInUse } from '../../workers/spawner-select.js';
-import type { HealthBody, ValidateBody } from './types.js';
+import type { HealthBody, NodesBody, ValidateBody } from './types.js';
+import type { NodeView } from '../cluster/nodes.js';
+import { hostname } from 'node:os';
 import { json, readJsonBody, requireObject } from './http.js';
+
+function clusterField(supervisor: Supervisor): Pick<HealthBody, 'cluster'> {
+  const cluster = supervisor.clusterStatus();
+  return cluster ? { cluster } : {};
+}
 
 export function registerHealthRoutes(app: Routes, supervisor: Supervisor, jobsFolder?: () => HealthBody['jobs_folder']): void {
   app.get('/health', () => {
@@ -31,7 +38,28 @@ export function registerHealthRoutes(app: Routes, supervisor: Supervisor, jobsFo
       labels: [...supervisor.labels],
       // Kind and connection only: the database's address stays out of an answer monitors poll.
       store: { kind: supervisor.store.status().kind, connected: supervisor.store.status().connected },
+      ...clusterField(supervisor),
     } satisfies HealthBody);
+  });
+
+  app.get('/nodes', async (event) => {
+    const nodes = await supervisor.nodes();
+    if (nodes) return json({ store: 'postgres', nodes } satisfies NodesBody);
+    // One server with its files: itself, always alive.
+    const self: NodeView = {
+      id: 'local',
+      host: hostname(),
+      url: event.url.origin,
+      version: VERSION,
+      labels: [...supervisor.labels],
+      epoch: 0,
+      started_at: new Date(supervisor.startedAt).toISOString(),
+      lease_age_ms: 0,
+      alive: true,
+      running: supervisor.runningCount,
+      self: true,
+    };
+    return json({ store: 'files', nodes: [self] } satisfies NodesBody);
   });
 
   app.post('/validate', async (event) => {

@@ -75,8 +75,8 @@ export function registerJobRoutes(app: Routes, supervisor: Supervisor): void {
     return json({ job_id: id, message: 'run history and logs cleared' } satisfies ActionBody);
   });
 
-  app.post('/jobs/:id/trigger', (event) => {
-    const triggered = supervisor.trigger(jobIdParam(event));
+  app.post('/jobs/:id/trigger', async (event) => {
+    const triggered = await supervisor.trigger(jobIdParam(event));
     const body: TriggerBody = {
       job_id: triggered.jobId,
       run_id: triggered.runId,

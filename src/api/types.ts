@@ -156,6 +156,17 @@ export interface HealthBody {
   labels: string[];
   /** Where jobs and runs are kept; connected: the last database statement succeeded (files: always). */
   store: { kind: 'files' | 'postgres'; connected: boolean };
+  /**
+   * PostgreSQL store: this server in its cluster. live: it holds its lease and claims fires;
+   * error: why not (the store does not answer), null while it does; skew_ms: database clock minus ours.
+   */
+  cluster?: { node_id: string; epoch: number; live: boolean; error: string | null; skew_ms: number | null };
+}
+
+/** GET /nodes: the servers sharing the store (one, this one, with the files store). */
+export interface NodesBody {
+  store: 'files' | 'postgres';
+  nodes: import('../cluster/nodes.js').NodeView[];
 }
 
 export interface ErrorBody {

@@ -5,6 +5,7 @@
  * (History.written/flush say when it is). `files` is today's layout under ~/.mxx (the default);
  * `postgres` keeps both in a PostgreSQL database. Run logs stay in files under ~/.mxx/logs.
  */
+import { defaultNodeId } from '../cluster/node-id.js';
 import { MxxError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { MxxPaths } from '../paths.js';
@@ -20,6 +21,8 @@ export interface OpenStoreOptions {
   /** Where that setting came from (`--store`, `MXX_STORE`, config.toml, …), for error messages. */
   source?: string;
   paths: MxxPaths;
+  /** The server's id among the servers sharing a PostgreSQL store. @default host name + hash of the home */
+  nodeId?: string;
 }
 
 const ACCEPTED = 'postgres://user:password@host:5432/database (or postgresql://…); leave it unset for files under the mxx home';
@@ -43,7 +46,7 @@ export async function openStore(options: OpenStoreOptions, logger: Logger): Prom
     });
   }
   const { openPostgresStore } = await import('./postgres/store.js');
-  return openPostgresStore({ url: store, logger });
+  return openPostgresStore({ url: store, logger, nodeId: options.nodeId ?? defaultNodeId(options.paths.home) });
 }
 
 export { createFilesStore } from './files.js';

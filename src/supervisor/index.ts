@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { MxxError } from '../errors.js';
 import { EventHub, firstEventId } from '../events/hub.js';
@@ -19,7 +20,10 @@ import { runLogFile, type MxxPaths } from '../paths.js';
 import { toIsoLocal, type JobSource, type RegistryEntry, type RunRecord } from '../records.js';
 import type { Registry } from '../registry/index.js';
 import { createFilesStore, type Store } from '../store/index.js';
+import { Cluster, type NodeView } from '../cluster/index.js';
+import { VERSION } from '../version.js';
 import { catchUpMisfires } from './catch-up.js';
+import { ClusterLink } from './cluster-link.js';
 import { watchClock, type ClockWatch } from './clock-watch.js';
 import { FaultLog } from './faults.js';
 import { armAfterReplacing } from './replace-arm.js';
@@ -91,6 +95,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly jobLocks = new Map<string, Promise<unknown>>();
   /** Runs ended since each job's logs were last pruned, and whether a prune is under way. */
   private readonly prunes = new Map<string, { ended: number; running: boolean }>();
+  /** Several servers on one PostgreSQL store: claims, leases, the others' changes. */
+  private readonly link: ClusterLink | null = null;
 
   /** @param store the registry and history to use. @default the files store under `paths` */
   constructor(partial: SupervisorOptions, store?: Store) {
@@ -127,6 +133,24 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       onEnded: (record) => this.emit('run-end', record),
       onJobRunEnded: (job) => this.countLogForPruning(job),
     });
+    const coordination = this.store.coordination;
+    if (coordination) {
+      const cluster = new Cluster({
+        db: coordination.db,
+        node: coordination.node,
+        leaseMs: options.leaseMs,
+        logger: this.logger,
+        info: () => ({ host: hostname(), url: options.advertisedUrl() || undefined, version: VERSION, labels: [...this.labels] }),
+      });
+      this.link = new ClusterLink(cluster, {
+        table: this.table,
+        engine: this.engine,
+        logger: this.logger,
+        isOpen: () => !this.closing,
+        applyJob: (id) => this.applyStoredJob(id),
+        resync: () => this.resyncJobs(),
+      });
+    }
   }
 
   // ── lifecycle ────────────────────────────────────────────────────────────
@@ -136,9 +160,20 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     // Logs and history may hold secrets (job output, environments): only the owner may read them.
     await Promise.all([this.paths.server, this.paths.runs, this.paths.logs].map((dir) => mkdir(dir, { recursive: true, mode: 0o700 })));
     await Promise.all([this.paths.runs, this.paths.logs].map((dir) => chmod(dir, 0o700).catch(() => undefined)));
+    // In a cluster, joining marks what this server's previous life left running as interrupted
+    // (in the store, before the history is read) and takes back its unfinished fires.
+    const membership = this.link
+      ? await this.link.cluster.join({
+          onTakeover: (fires, interrupted, from) => this.link?.onTakeover(fires, interrupted, from),
+          onFenced: (error) => this.link!.onFenced(error),
+          onChange: (change) => this.link?.onChange(change),
+          onResync: () => this.link?.onResync(),
+        })
+      : null;
     await this.registry.load();
     await this.history.load({ keep: (id) => this.configuredKeep(id) });
-    await this.markInterrupted();
+    if (membership) await this.killLeftovers(membership.interruptedRuns.map((run) => run.runId));
+    else await this.markInterrupted();
     for (const entry of this.registry.list()) {
       try {
         // A copy: the job's entry changes in place (counters), the registry's only through update().
@@ -153,10 +188,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     for (const job of this.table.values()) {
       if (!job.schedule || job.entry.paused) continue;
       for (const fire of catchUpMisfires(job, this.history, now, this.logger)) {
-        if (fire.kind === 'missed') this.engine.recordEnded(fire.record);
-        else {
+        if (fire.kind === 'missed') {
+          if (this.link) {
+            const { record } = fire;
+            void this.link.fire(job, { trigger: 'schedule', scheduledAt: Date.parse(record.scheduled_at ?? ''), attempt: 0, runId: record.run_id }, { missed: record.error ?? 'missed' });
+          } else this.engine.recordEnded(fire.record);
+        } else {
           job.lastFired = fire.request.scheduledAt;
-          this.engine.fire(job, fire.request);
+          this.fireScheduled(job, fire.request);
         }
       }
       // From the instant catch-up looked at, not from now: a fire that fell due while a thousand
@@ -164,6 +203,23 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.arm(job, now);
     }
     this.clock = watchClock((delta) => this.replanAll(delta));
+    if (this.link && membership) {
+      this.link.started();
+      if (membership.fires.length > 0) this.link.onTakeover(membership.fires, membership.interruptedRuns, this.link.cluster.nodeId);
+    }
+  }
+
+  /** A scheduled fire: claimed first where several servers share the store. */
+  private fireScheduled(job: Job, request: FireRequest): void {
+    if (this.link) void this.link.fire(job, request);
+    else this.engine.fire(job, request);
+  }
+
+  /** Kills what is left of this server's own runs that its previous life had in progress. */
+  private async killLeftovers(runIds: string[]): Promise<void> {
+    if (runIds.length === 0) return;
+    const killed = await killStaleRunProcesses(new Set(runIds));
+    this.logger.warn(`marked ${runIds.length} run(s) in progress at the last shutdown as interrupted`, { killed_leftover_processes: killed });
   }
 
   /** Stops firing, stops runs (grace, then kill), persists. Safe to call twice. */
@@ -187,6 +243,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           this.logger.warn('could not compact the registry journal into registry.json at shutdown; it is replayed at the next start', { error: String(error) }),
         );
       } finally {
+        await this.link?.cluster.leave();
         await this.store.close();
       }
     })();
@@ -287,7 +344,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const dueIso = toIsoLocal(due);
     if (this.history.list(job.id).some((r) => r.trigger === 'schedule' && r.scheduled_at === dueIso)) return;
     job.lastFired = due;
-    this.engine.fire(job, { trigger: 'schedule', scheduledAt: due, attempt: 0 });
+    this.fireScheduled(job, { trigger: 'schedule', scheduledAt: due, attempt: 0 });
   }
 
   /** Runs `change` after every earlier change of the same job has settled. */
@@ -347,9 +404,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (late > grace * 1000) {
       // A suspend or clock jump made us this late: record the miss, do not replay.
       const error = `fire was ${Math.round(late / 1000)}s late, more than misfire_grace_time (${grace}s)`;
-      this.engine.recordEnded(notRunRecord(job, { trigger: 'schedule', scheduledAt: nominal, attempt: 0 }, 'missed', error));
+      if (this.link) void this.link.fire(job, { trigger: 'schedule', scheduledAt: nominal, attempt: 0 }, { missed: error });
+      else this.engine.recordEnded(notRunRecord(job, { trigger: 'schedule', scheduledAt: nominal, attempt: 0 }, 'missed', error));
     } else {
-      this.engine.fire(job, { trigger: 'schedule', scheduledAt: nominal, attempt: 0, notBefore: planned });
+      this.fireScheduled(job, { trigger: 'schedule', scheduledAt: nominal, attempt: 0, notBefore: planned });
     }
     this.arm(job, Math.max(Date.now(), nominal));
   }
@@ -482,10 +540,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   // ── jobs: user actions ───────────────────────────────────────────────────
 
-  trigger(id: string): Triggered {
+  /** Runs the job once now (checked against its runs on every server of a cluster). */
+  async trigger(id: string): Promise<Triggered> {
     this.assertOpen();
     const job = this.getJob(id);
-    const outcome = this.engine.fire(job, { trigger: 'manual', scheduledAt: Date.now(), attempt: 0 });
+    const outcome = this.link ? await this.link.trigger(job) : this.engine.fire(job, { trigger: 'manual', scheduledAt: Date.now(), attempt: 0 });
     if (outcome.kind === 'missed') {
       throw new MxxError('PLACEMENT_MISMATCH', `${outcome.reason}: it runs only on a server with every label in its [placement]`, {
         hint: 'start a server with those labels (--label NAME), or change the job\'s [placement] labels',
@@ -504,8 +563,84 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const job = this.getJob(id);
     const runs = [...job.active.values(), ...(job.pending ? [job.pending] : [])];
     for (const run of runs) this.engine.stop(run, 'cancelled');
-    await Promise.all(runs.map((r) => r.done));
-    return runs.map((r) => r.runId);
+    const elsewhere = this.link ? this.link.stopElsewhere(id) : Promise.resolve([]);
+    const [, remote] = await Promise.all([Promise.all(runs.map((r) => r.done)), elsewhere]);
+    return [...runs.map((r) => r.runId), ...remote];
+  }
+
+  // ── several servers ──────────────────────────────────────────────────────
+
+  /** The servers sharing this server's store (SPEC §15); null with the files store (one server). */
+  async nodes(): Promise<NodeView[] | null> {
+    return this.link ? this.link.cluster.nodes() : null;
+  }
+
+  /** This server in its cluster, for /health; null with the files store. */
+  clusterStatus(): ReturnType<Cluster['status']> | null {
+    return this.link?.cluster.status() ?? null;
+  }
+
+  /**
+   * Another server changed job `id` in the store: read it and apply it here as the change was
+   * applied there (installed and armed, paused, resumed, or removed), with the same events.
+   */
+  private applyStoredJob(id: string): Promise<void> {
+    const registry = this.store.coordination?.registry;
+    if (!registry) return Promise.resolve();
+    return this.exclusive(id, async () => {
+      if (this.closing) return;
+      const entry = await registry.reload(id);
+      const job = this.table.get(id);
+      if (!entry) {
+        if (!job) return;
+        disarmJob(job, { retriesToo: true });
+        if (job.pending) this.engine.stop(job.pending, 'cancelled');
+        this.table.remove(job);
+        this.events.emit('job.removed', { job_id: id, source: job.entry.source, ...(job.entry.file === undefined ? {} : { file: job.entry.file }), running: job.active.size });
+        return;
+      }
+      const sameDefinition = job !== undefined && JSON.stringify([job.entry.config, job.entry.schedule]) === JSON.stringify([entry.config, entry.schedule]);
+      if (job && sameDefinition) {
+        job.entry.execution_count = Math.max(job.entry.execution_count, entry.execution_count);
+        if (entry.last_triggered) job.entry.last_triggered = entry.last_triggered;
+        if (job.entry.paused === entry.paused) return;
+        job.entry.paused = entry.paused;
+        touch(job);
+        if (entry.paused) {
+          disarmJob(job, { retriesToo: true });
+          this.events.emit('job.paused', { job_id: id, stopped: 0 });
+        } else {
+          this.arm(job);
+          this.events.emit('job.resumed', { job_id: id, next_run: job.nextFire === null ? null : toIsoLocal(job.nextFire) });
+        }
+        return;
+      }
+      let def: JobDefinition;
+      try {
+        def = this.definitionOf(entry);
+      } catch (error) {
+        this.logger.error(`job ${id} as another server stored it is not a valid job here; it is not armed`, { error: error instanceof Error ? error.message : String(error) });
+        return;
+      }
+      const installed = this.table.install(def, { ...entry });
+      if (!entry.paused) this.arm(installed, armAfterReplacing(job, Date.now()));
+      this.events.emit(job ? 'job.updated' : 'job.registered', {
+        job_id: id,
+        source: entry.source,
+        ...(entry.file === undefined ? {} : { file: entry.file }),
+        on_demand: !installed.schedule,
+        next_run: installed.nextFire === null ? null : toIsoLocal(installed.nextFire),
+      });
+    });
+  }
+
+  /** The change listener lost notices: every job is read again (added, changed and removed ones). */
+  private async resyncJobs(): Promise<void> {
+    const { coordination } = this.store;
+    if (!coordination) return;
+    const { rows } = await coordination.db.query<{ id: string }>('could not list the jobs', 'SELECT id FROM mxx_jobs');
+    const ids = new Set([...rows.map((r) => r.id), ...[...this.table.values()].map((job) => job.id)]);
+    await Promise.all([...ids].map((id) => this.applyStoredJob(id)));
   }
 
   /** Pauses a job once the pause is persisted (it survives a restart); `terminate` also stops its runs. */

@@ -4,6 +4,7 @@ import { createLogger, type Logger } from '../logger.js';
 import type { MxxPaths } from '../paths.js';
 import type { PoolOptions } from '../pool.js';
 import { DEFAULT_EVENT_BUFFER } from '../events/hub.js';
+import { DEFAULT_LEASE_MS } from '../cluster/index.js';
 
 /** @default 64 */
 export const DEFAULT_MAX_CONCURRENCY = 64;
@@ -32,6 +33,10 @@ export interface SupervisorOptions {
   eventBuffer?: number;
   /** This server's labels: a job with `[placement] labels` runs only where all of them are. @default none */
   labels?: readonly string[];
+  /** Several servers on PostgreSQL: this server's URL, for the others and `mxx nodes`. */
+  advertisedUrl?: () => string;
+  /** Several servers on PostgreSQL: how long a lease lasts without a heartbeat, ms (≥ 300). @default 15000 */
+  leaseMs?: number;
 }
 
 export interface ResolvedSupervisorOptions {
@@ -44,6 +49,8 @@ export interface ResolvedSupervisorOptions {
   tailBytes: number;
   eventBuffer: number;
   labels: readonly string[];
+  advertisedUrl: () => string;
+  leaseMs: number;
 }
 
 /** `value` if it is a whole number ≥ `min`; otherwise a clear error naming the option as `name`. */
@@ -66,5 +73,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSu
     tailBytes,
     eventBuffer,
     labels: [...(options.labels ?? [])],
+    advertisedUrl: options.advertisedUrl ?? (() => ''),
+    leaseMs: assertWholeNumber(options.leaseMs ?? DEFAULT_LEASE_MS, 'leaseMs', 300),
   };
 }

@@ -3,7 +3,7 @@ import { toIsoLocal, type RunRecord } from '../records.js';
 import { createRunId } from './run-id.js';
 import type { FireRequest, Job } from './types.js';
 
-export function newRecord(job: Pick<Job, 'id'>, request: FireRequest, runId = createRunId()): RunRecord {
+export function newRecord(job: Pick<Job, 'id'>, request: FireRequest, runId = request.runId ?? createRunId()): RunRecord {
   return {
     run_id: runId,
     job_id: job.id,
@@ -23,5 +23,5 @@ export function newRecord(job: Pick<Job, 'id'>, request: FireRequest, runId = cr
 
 /** A fire that did not run (skipped by its overlap policy, or missed), recorded as ended at `now`. */
 export function notRunRecord(job: Pick<Job, 'id'>, request: FireRequest, status: 'skipped' | 'missed', error: string, now = Date.now()): RunRecord {
-  return { ...newRecord(job, request, createRunId(now)), status, ended_at: toIsoLocal(now), error };
+  return { ...newRecord(job, request, request.runId ?? createRunId(now)), status, ended_at: toIsoLocal(now), error };
 }

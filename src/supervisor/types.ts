@@ -14,6 +14,8 @@ export interface FireRequest {
   attempt: number;
   /** Epoch ms the process must not start before (a scheduled fire dispatched ahead of time). */
   notBefore?: number;
+  /** The run's id, when it was chosen before the fire (a claim in the cluster store names it). */
+  runId?: string;
 }
 
 /** A run the supervisor has accepted: waiting for a slot, or in the pool. */

@@ -19,6 +19,8 @@ export interface PostgresHistoryOptions {
   db: PostgresPool;
   /** Written into each run row's node_id. @default os.hostname() */
   nodeId?: string;
+  /** The node's current epoch (cluster membership), written into each run row. @default 0 */
+  epoch?: () => number;
   /** @default silentLogger */
   logger?: Logger;
   /** How long after a failed write it is tried again. @default 5000 */
@@ -61,6 +63,7 @@ export function createPostgresHistory(options: PostgresHistoryOptions): History 
   const { db } = options;
   const logger = options.logger ?? silentLogger;
   const nodeId = options.nodeId ?? hostname();
+  const epochOf = options.epoch ?? ((): number => 0);
   const retryMs = options.retryMs ?? 5000;
   const onResult = options.onResult ?? noop;
   let jobs = new Map<string, JobHistory>();
@@ -169,13 +172,14 @@ export function createPostgresHistory(options: PostgresHistoryOptions): History 
         if (batch.length > 0) {
           await client.query(
             `INSERT INTO mxx_runs (run_id, job_id, node_id, node_epoch, scheduled_at, state, started_at, finished_at, exit_code, record)
-             SELECT r->>'run_id', r->>'job_id', $2, 0, (r->>'scheduled_at')::timestamptz, r->>'status',
+             SELECT r->>'run_id', r->>'job_id', $2, $3, (r->>'scheduled_at')::timestamptz, r->>'status',
                     (r->>'started_at')::timestamptz, (r->>'ended_at')::timestamptz, (r->>'exit_code')::integer, r
              FROM jsonb_array_elements($1::jsonb) AS r
              ON CONFLICT (run_id) DO UPDATE SET state = EXCLUDED.state, scheduled_at = EXCLUDED.scheduled_at,
                started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at, exit_code = EXCLUDED.exit_code,
-               record = EXCLUDED.record`,
-            [JSON.stringify(batch), nodeId],
+               record = EXCLUDED.record
+             WHERE mxx_runs.state <> 'interrupted'`,
+            [JSON.stringify(batch), nodeId, epochOf()],
           );
         }
         if (gone.length > 0) await client.query('DELETE FROM mxx_runs WHERE run_id = ANY($1::text[])', [gone]);

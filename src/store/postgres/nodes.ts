@@ -53,7 +53,9 @@ export async function joinCluster(db: PostgresPool, node: NodeInfo, leaseMs: num
     );
     const row = rows[0]!;
     const epoch = toEpoch(row.epoch);
-    const interruptedRuns = await interruptRuns(client, [{ nodeId: node.nodeId, upToEpoch: epoch - 1 }]);
+    const interruptedRuns = await interruptRuns(client, [{ nodeId: node.nodeId, upToEpoch: epoch - 1 }], {
+      error: `server ${node.nodeId} stopped while this run was in progress`,
+    });
     const fires = await takeOverFires(client, [{ nodeId: node.nodeId, upToEpoch: epoch - 1 }], { nodeId: node.nodeId, epoch }, interruptedRuns);
     return { nodeId: node.nodeId, epoch, leaseUntil: row.lease_until, interruptedRuns, fires };
   });
@@ -136,7 +138,9 @@ export async function reapLapsed(db: PostgresPool, byNodeId: string, byEpoch: nu
     const nodes = rows.map((r) => ({ nodeId: r.node_id, oldEpoch: toEpoch(r.old_epoch), newEpoch: toEpoch(r.new_epoch) }));
     if (nodes.length === 0) return { nodes, interruptedRuns: [], fires: [] };
     const owners = nodes.map((n) => ({ nodeId: n.nodeId, upToEpoch: n.oldEpoch }));
-    const interruptedRuns = await interruptRuns(client, owners);
+    const interruptedRuns = await interruptRuns(client, owners, {
+      error: `server ${nodes.map((n) => n.nodeId).join(', ')} stopped renewing its lease while this run was in progress; taken over by ${byNodeId}`,
+    });
     const fires = await takeOverFires(client, owners, { nodeId: byNodeId, epoch: byEpoch }, interruptedRuns);
     return { nodes, interruptedRuns, fires };
   });

@@ -4,6 +4,7 @@
  * output chunks (mxx_run_output) come with the store boundary in the supervisor.
  */
 import type pg from 'pg';
+import { toIsoLocal } from '../../records.js';
 import type { PostgresPool } from './connection.js';
 
 export const LIVE_RUN_STATES = ['queued', 'running'] as const;
@@ -41,15 +42,32 @@ export async function startRun(db: PostgresPool, run: StartRun): Promise<boolean
   return rowCount === 1;
 }
 
-/** Marks the queued and running runs of each node (epoch ≤ upToEpoch) interrupted, by the database clock. */
-export async function interruptRuns(client: pg.PoolClient, owners: { nodeId: string; upToEpoch: number }[]): Promise<InterruptedRun[]> {
+export interface InterruptNote {
+  /** What the record's `error` says. */
+  error: string;
+  /** The record's `ended_at` (display only: the row's finished_at is the database's now()). @default now, local ISO */
+  endedAt?: string;
+}
+
+/**
+ * Marks the queued and running runs of each node (epoch ≤ upToEpoch) interrupted, by the database
+ * clock; their records (what every server's API shows) say so too.
+ */
+export async function interruptRuns(client: pg.PoolClient, owners: { nodeId: string; upToEpoch: number }[], note?: InterruptNote): Promise<InterruptedRun[]> {
   if (owners.length === 0) return [];
   const { rows } = await client.query<{ run_id: string; job_id: string; node_id: string; scheduled_at: Date | null }>(
-    `UPDATE mxx_runs r SET state = 'interrupted', finished_at = now()
+    `UPDATE mxx_runs r SET state = 'interrupted', finished_at = now(),
+       record = r.record || jsonb_build_object('status', 'interrupted', 'ended_at', $4::text, 'error', $5::text)
      FROM unnest($1::text[], $2::bigint[]) AS o(node_id, up_to_epoch)
      WHERE r.node_id = o.node_id AND r.node_epoch <= o.up_to_epoch AND r.state = ANY($3::text[])
      RETURNING r.run_id, r.job_id, r.node_id, r.scheduled_at`,
-    [owners.map((o) => o.nodeId), owners.map((o) => o.upToEpoch), [...LIVE_RUN_STATES]],
+    [
+      owners.map((o) => o.nodeId),
+      owners.map((o) => o.upToEpoch),
+      [...LIVE_RUN_STATES],
+      note?.endedAt ?? toIsoLocal(Date.now()),
+      note?.error ?? 'the server running it stopped while it was in progress',
+    ],
   );
   return rows
     .map((r) => ({ runId: r.run_id, jobId: r.job_id, nodeId: r.node_id, scheduledAt: r.scheduled_at }))

@@ -3,6 +3,7 @@
  * lock), and serves the registry and history from mxx_jobs and mxx_runs. `connected` follows the
  * outcome of the latest statement; a dropped idle connection is logged (redacted) and turns it false.
  */
+import { hostname } from 'node:os';
 import { silentLogger, type Logger } from '../../logger.js';
 import type { Store } from '../types.js';
 import { createPostgresPool } from './connection.js';
@@ -15,7 +16,7 @@ export interface PostgresStoreOptions {
   url: string;
   /** @default silentLogger */
   logger?: Logger;
-  /** Run rows name this server. @default os.hostname() */
+  /** This server's id in the cluster; run rows name it. @default os.hostname() */
   nodeId?: string;
   /** @default 5000 */
   connectTimeoutMs?: number;
@@ -48,17 +49,20 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await db.end().catch(() => undefined);
     throw error;
   }
-  const registry = createPostgresRegistry({ db, onResult });
+  const node = { nodeId: options.nodeId ?? hostname(), epoch: 0 };
+  const registry = createPostgresRegistry({ db, onResult, origin: node.nodeId });
   const history = createPostgresHistory({
     db,
     logger,
     onResult,
-    ...(options.nodeId === undefined ? {} : { nodeId: options.nodeId }),
+    nodeId: node.nodeId,
+    epoch: () => node.epoch,
     ...(options.retryMs === undefined ? {} : { retryMs: options.retryMs }),
   });
   let closed: Promise<void> | undefined;
   return {
     kind: 'postgres',
+    coordination: { db, node, registry },
     registry,
     history,
     close: () => (closed ??= db.end()),
