@@ -26,7 +26,10 @@ describe('resolveSupervisorOptions', () => {
       tailBytes: DEFAULT_TAIL_BYTES,
       eventBuffer: 10_000,
       labels: [],
+      leaseMs: 15_000,
+      advertisedUrl: expect.any(Function),
     });
+    expect(resolve().advertisedUrl()).toBe('');
     expect([DEFAULT_MAX_CONCURRENCY, DEFAULT_LOG_CAP_BYTES, DEFAULT_TAIL_BYTES]).toEqual([64, 10 * 1024 * 1024, 4096]);
   });
 
