@@ -52,6 +52,8 @@ export interface RunRecord {
   output_tail?: string;
   /** Whether the log hit its size cap. */
   log_truncated?: boolean;
+  /** The server that ran it (several servers on one PostgreSQL store; absent with the files store). */
+  node?: string;
 }
 
 /** ISO 8601 with the machine's local offset, e.g. 2026-11-26T20:15:00.000+01:00. */

@@ -14,10 +14,38 @@ import type { RunListBody } from './types.js';
 /** Where a log answer came from: the run's log file, or the output tail kept in its record. */
 export const LOG_SOURCE_HEADER = 'x-mxx-log-source';
 
-function text(body: ReadableStream<Uint8Array> | string, source: 'file' | 'tail'): Response {
+/** Which server's log file answered, when another server of the cluster ran the run. */
+export const LOG_NODE_HEADER = 'x-mxx-log-node';
+
+function text(body: ReadableStream<Uint8Array> | string, source: 'file' | 'tail', node?: string): Response {
   return new Response(body, {
-    headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', [LOG_SOURCE_HEADER]: source },
+    headers: {
+      'content-type': 'text/plain; charset=utf-8',
+      'cache-control': 'no-store',
+      [LOG_SOURCE_HEADER]: source,
+      ...(node === undefined ? {} : { [LOG_NODE_HEADER]: node }),
+    },
   });
+}
+
+/**
+ * The log of a run another server ran, read from that server (its file, or live while it runs);
+ * null when it cannot answer (down, unreachable, or it has no file either).
+ */
+async function fromOwner(url: string, runId: string, query: string, authorization: string | null): Promise<Response | null> {
+  try {
+    const response = await fetch(`${url.replace(/\/$/, '')}/api/scheduler/runs/${encodeURIComponent(runId)}/log${query}`, {
+      headers: authorization ? { authorization } : {},
+      signal: AbortSignal.timeout(5000),
+    });
+    if (!response.ok || response.headers.get(LOG_SOURCE_HEADER) !== 'file' || !response.body) {
+      await response.body?.cancel();
+      return null;
+    }
+    return response;
+  } catch {
+    return null;
+  }
 }
 
 /** The log file is gone (removed, or never written on a full disk): the record's tail, or 404. */
@@ -52,6 +80,10 @@ export function registerRunRoutes(app: Routes, supervisor: Supervisor, followers
     if (file) return text(logFileStream(file, path, logger), 'file');
     // Still waiting for a slot: its log file does not exist yet.
     if (supervisor.isRunActive(runId)) return text('', 'file');
+    // Another server of the cluster ran it: its log file is there (SPEC §15, one view from any server).
+    const owner = await supervisor.runOwnerUrl(record);
+    const remote = owner === null ? null : await fromOwner(owner, runId, follow ? '?follow=true' : '', event.req.headers.get('authorization'));
+    if (remote) return text(remote.body!, 'file', record.node);
     return tailOf(supervisor.run(runId));
   });
 }

@@ -15,6 +15,9 @@ import { heartbeat, joinCluster, reapLapsed, type Membership, type NodeInfo } fr
 import type { InterruptedRun } from '../store/postgres/runs.js';
 import { listNodes, type NodeView } from './nodes.js';
 
+
+/** The periodic resync, a backstop for change notices lost on the way. */
+export const RESYNC_MS = 30_000;
 export type { NodeView } from './nodes.js';
 
 export interface ClusterHandlers {
@@ -56,6 +59,8 @@ export class Cluster {
   private skewMs: number | null = null;
   /** The last heartbeat's outcome, for /health: null while it works. */
   private lastError: string | null = null;
+  /** When the jobs and runs were last read again in full (the backstop for lost notices). */
+  private lastResync = Date.now();
 
   constructor(private readonly options: ClusterOptions) {
     this.db = options.db;
@@ -124,6 +129,11 @@ export class Cluster {
         });
       }
       if (reaped.nodes.length > 0) this.handlers?.onTakeover(reaped.fires, reaped.interruptedRuns, reaped.nodes.map((n) => n.nodeId).join(', '));
+      // A notice can be lost without the listener noticing (it is fire-and-forget): read again now and then.
+      if (Date.now() - this.lastResync >= RESYNC_MS) {
+        this.lastResync = Date.now();
+        this.handlers?.onResync();
+      }
     } catch (error) {
       if (isStoreError(error, 'STORE_FENCED')) await this.fenced(error);
       else {
@@ -176,6 +186,16 @@ export class Cluster {
 
   async nodes(): Promise<NodeView[]> {
     return listNodes(this.db, this.nodeId, this.skewMs);
+  }
+
+  /** The advertised URL of server `nodeId` while its lease is live; null otherwise (or without one). */
+  async liveUrlOf(nodeId: string): Promise<string | null> {
+    const { rows } = await this.db.query<{ url: string | null }>(
+      `could not read the address of server ${nodeId}`,
+      'SELECT url FROM mxx_nodes WHERE node_id = $1 AND lease_until > now() AND reaped_at IS NULL',
+      [nodeId],
+    );
+    return rows[0]?.url ?? null;
   }
 
   /** Whether any live server carries every label in `labels`. */

@@ -2,6 +2,7 @@
 import type { History } from '../history/index.js';
 import type { Registry } from '../registry/index.js';
 import type { PostgresPool } from './postgres/connection.js';
+import type { PostgresHistory } from './postgres/history.js';
 import type { PostgresRegistry } from './postgres/registry.js';
 
 export type StoreKind = 'files' | 'postgres';
@@ -20,6 +21,7 @@ export interface Coordination {
   /** This server in the cluster: run rows are written with its current epoch. */
   readonly node: { nodeId: string; epoch: number };
   readonly registry: PostgresRegistry;
+  readonly history: PostgresHistory;
 }
 
 export interface Store {

@@ -8,6 +8,7 @@ import { MxxError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Cluster } from '../cluster/index.js';
 import type { Change } from '../store/postgres/changes.js';
+import { RUNS_CHANGE } from '../store/postgres/history.js';
 import type { StoreError } from '../store/postgres/errors.js';
 import type { TakenFire } from '../store/postgres/fires.js';
 import type { InterruptedRun } from '../store/postgres/runs.js';
@@ -27,6 +28,8 @@ export interface ClusterHost {
   applyJob(id: string): Promise<void>;
   /** Reads every job again (after the change listener lost notices). */
   resync(): Promise<void>;
+  /** Reads the runs the other servers recorded since the last time (a 'runs' notice). */
+  pullRuns(): Promise<unknown>;
 }
 
 export interface ClusterFireOptions {
@@ -116,6 +119,11 @@ export class ClusterLink {
 
   /** Fires a dead server left: run again within misfire_grace_time, unless they had started. */
   onTakeover(fires: TakenFire[], interrupted: InterruptedRun[], from: string): void {
+    if (interrupted.length > 0) {
+      // The runs just marked interrupted: shown here, and on the other servers.
+      void this.host.pullRuns().catch(() => undefined);
+      if (from !== this.cluster.nodeId) void this.cluster.notify(RUNS_CHANGE, from).catch(() => undefined);
+    }
     const started = new Set(interrupted.map((run) => run.runId));
     const now = Date.now();
     for (const fire of fires) {
@@ -152,6 +160,7 @@ export class ClusterLink {
     const failed = (error: unknown) => logger.warn(`could not apply the change of ${change.kind} ${change.id} made on server ${change.origin ?? '?'}: ${error instanceof Error ? error.message : String(error)}`);
     if (change.kind === 'job') void this.host.applyJob(change.id).catch(failed);
     else if (change.kind === 'stop') this.stopLocal(change.id);
+    else if (change.kind === RUNS_CHANGE) void this.host.pullRuns().catch(failed);
   }
 
   onResync(): void {

@@ -127,6 +127,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       logCapBytes: options.logCapBytes,
       tailBytes: options.tailBytes,
       labels: options.labels,
+      ...(this.store.coordination ? { node: this.store.coordination.node.nodeId } : {}),
       faults: this.faults,
       events: this.events,
       onOutput: (run) => this.emit('run-output', { runId: run.runId, jobId: run.jobId, outputBytes: run.outputBytes }),
@@ -149,6 +150,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         isOpen: () => !this.closing,
         applyJob: (id) => this.applyStoredJob(id),
         resync: () => this.resyncJobs(),
+        pullRuns: () => coordination.history.pull(),
       });
     }
   }
@@ -640,7 +642,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (!coordination) return;
     const { rows } = await coordination.db.query<{ id: string }>('could not list the jobs', 'SELECT id FROM mxx_jobs');
     const ids = new Set([...rows.map((r) => r.id), ...[...this.table.values()].map((job) => job.id)]);
-    await Promise.all([...ids].map((id) => this.applyStoredJob(id)));
+    await Promise.all([...[...ids].map((id) => this.applyStoredJob(id)), coordination.history.pull()]);
   }
 
   /** Pauses a job once the pause is persisted (it survives a restart); `terminate` also stops its runs. */
@@ -712,6 +714,15 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   /** Whether the run is accepted and not yet ended (waiting for a slot, queued, or running). */
+  /**
+   * Where the log of a run another server ran can be read: that server's advertised URL while it
+   * is alive; null for this server's runs, with the files store, or when the store cannot say.
+   */
+  async runOwnerUrl(record: Pick<RunRecord, 'node'>): Promise<string | null> {
+    if (!this.link || record.node === undefined || record.node === this.link.cluster.nodeId) return null;
+    return this.link.cluster.liveUrlOf(record.node).catch(() => null);
+  }
+
   isRunActive(runId: string): boolean {
     return this.engine.runs.has(runId);
   }

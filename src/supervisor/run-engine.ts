@@ -36,6 +36,8 @@ export interface RunEngineOptions {
   tailBytes: number;
   /** This server's labels, for jobs' [placement]. */
   labels: readonly string[];
+  /** This server's id in a cluster: every record it makes names it (`node`). */
+  node?: string;
   faults: FaultLog;
   /** Where run.queued, run.started, run.ended, run.skipped and run.missed go. */
   events: EventHub;
@@ -183,6 +185,7 @@ export class RunEngine {
   }
 
   private record(record: RunRecord): void {
+    if (this.options.node !== undefined) record.node ??= this.options.node;
     touch(this.options.table.get(record.job_id));
     this.options.history.record(record, this.options.table.keepFor(record.job_id));
   }

@@ -159,6 +159,43 @@ describe('several servers on one PostgreSQL store', () => {
     }
   }, 40_000);
 
+  it('one view from any server: a run on A is listed by C at once, names A, and C serves its log from A (from the record\'s tail once A is gone)', async () => {
+    const a = await start(await newHome());
+    const c = await start(await newHome());
+    const aNode = (await call(a.url, '/nodes')).body.nodes.find((n: any) => n.self).id;
+    // 20 000 bytes of output: more than the record's 4 KiB tail, so the file and the tail differ.
+    const cmd = `sleep 1; head -c 20000 /dev/zero | tr '\\0' x; echo; echo END`;
+    expect((await call(a.url, '/jobs', { method: 'POST', json: { job_id: 'seen', config: { os: { cmd } } } })).status).toBe(201);
+    await waitFor(async () => (await call(c.url, '/jobs/seen')).status === 200, 2000, 'C to know the job');
+    const triggered = await call(a.url, '/jobs/seen/trigger', { method: 'POST' });
+    expect(triggered.status).toBe(200);
+    const runId: string = triggered.body.run_id;
+    // Running on A, seen from C (the run record written there, the notice, C's read).
+    await waitFor(async () => (await call(c.url, `/runs/${runId}`)).body?.status === 'running', 2000, 'C to see the run running');
+    expect((await call(c.url, `/runs/${runId}`)).body.node).toBe(aNode);
+    await waitFor(async () => (await call(c.url, `/runs/${runId}`)).body?.status === 'completed', 5000, 'C to see the run completed');
+    const listed = (await call(c.url, '/jobs/seen/runs')).body;
+    expect(JSON.stringify(listed)).toContain(runId);
+    expect((await call(c.url, '/runs?job=seen')).body.runs.map((r: any) => r.run_id)).toContain(runId);
+
+    const log = await fetch(`${c.url}/api/scheduler/runs/${runId}/log`);
+    expect(log.status).toBe(200);
+    expect(log.headers.get('x-mxx-log-source')).toBe('file');
+    expect(log.headers.get('x-mxx-log-node')).toBe(aNode);
+    const full = await log.text();
+    expect(full.length).toBeGreaterThan(20_000);
+    expect(full).toContain('END');
+
+    // A stopped: C answers from the record's tail (the last 4 KiB), saying so.
+    expect(await a.stop()).toBe(0);
+    const tail = await fetch(`${c.url}/api/scheduler/runs/${runId}/log`);
+    expect(tail.status).toBe(200);
+    expect(tail.headers.get('x-mxx-log-source')).toBe('tail');
+    const text = await tail.text();
+    expect(text.length).toBeLessThan(full.length);
+    expect(text).toContain('END');
+  }, 40_000);
+
   it('kill -9 a server mid-run: its run is interrupted within lease + 2 s, its next fires run elsewhere, nothing of it left after it restarts', async () => {
     const homeB = await newHome();
     const a = await start(await newHome());
@@ -176,6 +213,8 @@ describe('several servers on one PostgreSQL store', () => {
     const took = Date.now() - killedAt;
     console.log(`run of the killed server interrupted after ${took} ms (lease ${LEASE_MS} ms)`);
     expect(took).toBeLessThanOrEqual(LEASE_MS + 2000 + 500);
+    // The survivor's API shows it so too (one view from any server).
+    await waitFor(async () => (await call(a.url, `/runs/${runId}`)).body?.status === 'interrupted', 2000, 'the survivor to show the run interrupted');
     // Its next fires run on the survivor.
     await waitFor(
       async () => (await sql<{ n: number }>(`SELECT count(*)::int AS n FROM mxx_runs WHERE job_id = 'beat' AND node_id <> $1 AND state = 'completed' AND started_at > to_timestamp($2 / 1000.0)`, [bNode!.node_id, killedAt]))[0]!.n >= 2,

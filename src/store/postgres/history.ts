@@ -13,7 +13,26 @@ import { silentLogger, type Logger } from '../../logger.js';
 import type { RunRecord, RunStatus } from '../../records.js';
 import type { History, HistoryLoadOptions } from '../../history/index.js';
 import { mergeRecent, newestIdFirst, type RunSource } from '../../history/recent.js';
+import { notifyChange } from './changes.js';
 import type { PostgresPool } from './connection.js';
+
+/** The history of one server of several: it also reads the runs the others record. */
+export interface PostgresHistory extends History {
+  /**
+   * Reads the run rows other servers wrote since the last pull into memory (never written back),
+   * so this server's reads show every server's runs. Concurrent calls share one query.
+   */
+  pull(): Promise<number>;
+}
+
+/** Change notice a write round sends (its id is the writing node): the others pull(). */
+export const RUNS_CHANGE = 'runs';
+/**
+ * pull() looks this many change numbers behind its cursor again: numbers are drawn when a row is
+ * written but become visible when its transaction commits, so a slow commit can land behind one
+ * already read.
+ */
+const PULL_LOOKBACK = 512;
 
 export interface PostgresHistoryOptions {
   db: PostgresPool;
@@ -59,7 +78,7 @@ function normalizeKeep(keep: number | undefined): number {
   return keep !== undefined && Number.isInteger(keep) && keep > 0 ? keep : DEFAULT_HISTORY_KEEP;
 }
 
-export function createPostgresHistory(options: PostgresHistoryOptions): History {
+export function createPostgresHistory(options: PostgresHistoryOptions): PostgresHistory {
   const { db } = options;
   const logger = options.logger ?? silentLogger;
   const nodeId = options.nodeId ?? hostname();
@@ -79,6 +98,10 @@ export function createPostgresHistory(options: PostgresHistoryOptions): History 
   let scheduled = false;
   let retryTimer: NodeJS.Timeout | undefined;
   let lastError: unknown;
+  /** The highest change number read (load and pull), and the pull under way. */
+  let cursor = 0;
+  let pulling: Promise<number> | undefined;
+  let pullAgain = false;
 
   function sortedRuns(job: JobHistory): Stored[] {
     job.sorted ??= [...job.runs.values()].sort(newestFirst);
@@ -181,6 +204,7 @@ export function createPostgresHistory(options: PostgresHistoryOptions): History 
              WHERE mxx_runs.state <> 'interrupted'`,
             [JSON.stringify(batch), nodeId, epochOf()],
           );
+          await notifyChange(client, RUNS_CHANGE, nodeId, nodeId);
         }
         if (gone.length > 0) await client.query('DELETE FROM mxx_runs WHERE run_id = ANY($1::text[])', [gone]);
       });
@@ -224,11 +248,41 @@ export function createPostgresHistory(options: PostgresHistoryOptions): History 
     else if (lastError !== undefined) throw lastError;
   }
 
+  /** One page of other servers' run rows changed since the cursor, into memory (not written back). */
+  async function pullOnce(): Promise<number> {
+    const { rows } = await db.query<{ record: RunRecord; node_id: string; changed: string }>(
+      'history: could not read the runs of the other servers',
+      `SELECT record, node_id, changed FROM mxx_runs WHERE changed > $1 AND node_id <> $2 ORDER BY changed LIMIT 5000`,
+      [Math.max(0, cursor - PULL_LOOKBACK), nodeId],
+    );
+    let absorbed = 0;
+    const trimmed: string[] = [];
+    for (const { record, node_id, changed } of rows) {
+      cursor = Math.max(cursor, Number(changed));
+      const rec: RunRecord = record.node === undefined ? { ...record, node: node_id } : record;
+      const job = jobFor(rec.job_id);
+      const known = job.runs.get(rec.run_id)?.rec;
+      // A run trimmed here (or cleared) is not brought back by a lookback; a record seen already is skipped.
+      if (known !== undefined && JSON.stringify(known) === JSON.stringify(rec)) continue;
+      if (known === undefined && deletes.has(rec.run_id)) continue;
+      upsert(job, rec, Date.now());
+      trimmed.push(...trim(job));
+      absorbed++;
+    }
+    if (trimmed.length > 0) {
+      forget(trimmed);
+      schedule();
+    }
+    // A full page: there is more.
+    if (rows.length === 5000) pullAgain = true;
+    return absorbed;
+  }
+
   return {
     async load(loadOptions: HistoryLoadOptions = {}) {
       await flush().catch(noop);
       const { rows } = await db
-        .query<{ record: RunRecord }>('history: could not load run records', 'SELECT record FROM mxx_runs ORDER BY seq')
+        .query<{ record: RunRecord; changed: string }>('history: could not load run records', 'SELECT record, changed FROM mxx_runs ORDER BY seq')
         .catch((error: unknown) => {
           onResult(error);
           throw error;
@@ -236,7 +290,11 @@ export function createPostgresHistory(options: PostgresHistoryOptions): History 
       onResult(undefined);
       jobs = new Map();
       byRunId = new Map();
-      for (const { record } of rows) upsert(jobFor(record.job_id), record, 0);
+      cursor = 0;
+      for (const { record, changed } of rows) {
+        upsert(jobFor(record.job_id), record, 0);
+        cursor = Math.max(cursor, Number(changed));
+      }
       const dropped: string[] = [];
       for (const [jobId, job] of jobs) {
         const keep = loadOptions.keep?.(jobId);
@@ -298,6 +356,23 @@ export function createPostgresHistory(options: PostgresHistoryOptions): History 
       });
     },
     written: () => flush(),
+    pull() {
+      if (pulling) {
+        pullAgain = true;
+        return pulling;
+      }
+      pulling = (async () => {
+        let absorbed = 0;
+        do {
+          pullAgain = false;
+          absorbed += await pullOnce();
+        } while (pullAgain);
+        return absorbed;
+      })().finally(() => {
+        pulling = undefined;
+      });
+      return pulling;
+    },
     count: (jobId) => jobs.get(jobId)?.runs.size ?? 0,
     flush,
     get writeErrors() {

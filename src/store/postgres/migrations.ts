@@ -8,6 +8,7 @@ import type { PostgresPool } from './connection.js';
 import { StoreError } from './errors.js';
 import { SCHEMA_V1 } from './schema-v1.js';
 import { SCHEMA_V2 } from './schema-v2.js';
+import { SCHEMA_V3 } from './schema-v3.js';
 
 export interface Migration {
   version: number;
@@ -19,6 +20,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'nodes, jobs, fires, runs, run output', sql: SCHEMA_V1 },
   { version: 2, name: 'registry order, run recording order', sql: SCHEMA_V2 },
+  { version: 3, name: 'run change order (one view from any server)', sql: SCHEMA_V3 },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -62,7 +62,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   let closed: Promise<void> | undefined;
   return {
     kind: 'postgres',
-    coordination: { db, node, registry },
+    coordination: { db, node, registry, history },
     registry,
     history,
     close: () => (closed ??= db.end()),
