@@ -15,6 +15,7 @@ import InfoCommand from './commands/info.js';
 import ListCommand from './commands/list.js';
 import LogsCommand from './commands/logs.js';
 import NextCommand from './commands/next.js';
+import NodesCommand from './commands/nodes.js';
 import RegisterCommand from './commands/register.js';
 import RegistryCommand from './commands/registry.js';
 import RemoveCommand from './commands/remove.js';
@@ -39,6 +40,7 @@ export type BinaryName = 'mxx' | 'mxx-client' | 'mxx-server';
 
 export const CLIENT_COMMANDS: CommandClass[] = [
   HealthCommand,
+  NodesCommand,
   ListCommand,
   StatusCommand,
   TriggerCommand,
