@@ -24,6 +24,7 @@ import type { RunEvent, RunResult, StopReason } from './protocol.js';
 import { describeSpawnError, judge, notStarted, type EndCause, type Exit } from './run-outcome.js';
 import { endRunProcesses, RUN_ID_VARIABLE } from './run-sweep.js';
 import { checkCwd, setLongTimeout, type RunningProcess, type RunSpec } from './spawn-run.js';
+import { inheritedEnv } from './inherited-env.js';
 
 /** After the group is gone the helper closes the pipes within 2 s; this bounds a stuck helper. */
 const SUMMARY_WAIT_MS = 10_000;
@@ -262,7 +263,7 @@ function createHelper(path: string): Helper {
   // Own process group: a signal to the server's group must not take it down before it has
   // stopped its runs. It ends when its stdin closes instead.
   // argv[0] (and, on Linux, the name it gives itself) says mxx-spawner, as the Node spawner's does.
-  const child = spawn(path, [], { argv0: 'mxx-spawner', stdio: ['pipe', 'pipe', 'inherit'], detached: true });
+  const child = spawn(path, [], { argv0: 'mxx-spawner', env: inheritedEnv(), stdio: ['pipe', 'pipe', 'inherit'], detached: true });
   const stdin = child.stdin as Writable;
   const stdout = child.stdout as Readable & { ref(): void; unref(): void };
   stdin.on('error', () => {}); // EPIPE: the helper died; 'close' below deals with it

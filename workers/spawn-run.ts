@@ -12,6 +12,7 @@ import { createLogSink, LOG_FILE_MODE } from './log-sink.js';
 import type { RunEvent, RunRequest, RunResult, StopReason } from './protocol.js';
 import { describeSpawnError, judge, notStarted, type EndCause, type Exit } from './run-outcome.js';
 import { endRunProcesses, RUN_ID_VARIABLE } from './run-sweep.js';
+import { inheritedEnv } from './inherited-env.js';
 
 /** A run request as the worker's core takes it: no port, no protocol version. */
 export type RunSpec = Omit<RunRequest, 'port' | 'v'>;
@@ -177,7 +178,7 @@ function spawnCommand(cmd: string | string[], cwd: string | undefined, env: Reco
   // detached: the run gets its own process group, so the whole tree can be signalled as one.
   const options: SpawnOptions = {
     cwd,
-    env: { ...process.env, ...env },
+    env: { ...inheritedEnv(), ...env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     windowsHide: true,

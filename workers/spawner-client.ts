@@ -20,6 +20,7 @@ import type { RunningProcess, RunSpec } from './spawn-run.js';
 import { createLineReader, createLineWriter, type SpawnerReply, type SpawnerRequest } from './spawner-wire.js';
 import { prestartNativeSpawner, startRunInNativeSpawner } from './native-spawner.js';
 import type { SpawnerWorkerData } from './spawner-select.js';
+import { inheritedEnv } from './inherited-env.js';
 
 /** The compiled helper's path when the pool chose it (workers/spawner-select.ts), else the Node spawner. */
 const nativeSpawner = (workerData as Partial<SpawnerWorkerData> | null | undefined)?.nativeSpawner;
@@ -87,6 +88,7 @@ function createSpawner(): Spawner {
   // Own process group: a signal to the server's group (Ctrl-C, `kill -- -pgid`) must not take the
   // spawner down before it has stopped its runs. It ends when its stdin closes instead.
   const child = spawn(process.execPath, [spawnerFile()], {
+    env: inheritedEnv(), // the spawner's environment is every run's: no server secrets in it
     stdio: ['pipe', 'pipe', 'inherit'],
     detached: process.platform !== 'win32',
     windowsHide: true,

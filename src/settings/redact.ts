@@ -1,16 +1,7 @@
 /** Settings shown by `mxx config` and the server log without the secrets some of them carry. */
 
-/** `postgres://user:secret@host/db` → `postgres://user:***@host/db`; anything else as it is. */
-export function redactUrl(value: string): string {
-  try {
-    const url = new URL(value);
-    if (url.password === '') return value;
-    url.password = '***';
-    return url.toString();
-  } catch {
-    return value;
-  }
-}
+/** The store URL with its password masked: one rule, kept with the store that parses it. */
+export { redactUrl } from '../store/postgres/redact.js';
 
 /**
  * A webhook as its origin: many services (Slack, Discord, Teams) put the secret in the path, so

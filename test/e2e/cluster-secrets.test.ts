@@ -5,7 +5,8 @@
  * while its connections are cut, its role refused and the database restarted under it; GET
  * /health, /nodes, /jobs, /runs, /metrics; `mxx health`, `mxx nodes`, `mxx config` (and --json)
  * with the URL from the flag, MXX_STORE or config.toml; the error of a server whose database does
- * not answer (a closed port). Known leaks found on the way are `it.fails` below, naming the file.
+ * not answer (a closed port), nor an unparseable URL; a job's environment (MXX_STORE and
+ * MXX_API_TOKEN are not inherited).
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -212,7 +213,7 @@ describe('the store password never shows', () => {
     expectNoSecret(refused, 'the refusal of an unparseable store URL');
   });
 
-  it.fails('KNOWN LEAK src/store/postgres/redact.ts:15 — an unparseable URL whose password has a raw @: the rest after it is shown', async () => {
+  it('an unparseable URL whose password holds a raw @ is masked up to its last @', async () => {
     const bad = `postgres://${ROLE}:pre@${SECRET}@127.0.0.1:99999/db`;
     const home = await newHome();
     const refused = await startServerProcess(home, { args: ['--store', bad] }).then(
@@ -226,7 +227,7 @@ describe('the store password never shows', () => {
     expectNoSecret(refused, 'the refusal of an unparseable store URL');
   });
 
-  it.fails('KNOWN LEAK src/settings/redact.ts:10-12 — mxx config prints an unparseable store URL as given, password and all', async () => {
+  it('mxx config masks the password of an unparseable store URL', async () => {
     const bad = `postgres://${ROLE}:${SECRET}@127.0.0.1:99999/db`;
     const home = await newHome();
     for (const json of [[], ['--json']]) {
@@ -237,23 +238,32 @@ describe('the store password never shows', () => {
     }
   });
 
-  it.fails('KNOWN LEAK workers/spawn-run.ts:180 — with MXX_STORE in the server\'s environment, every job inherits it: a job printing its environment puts the password in its run log and record', async () => {
+  it('a job does not inherit MXX_STORE nor MXX_API_TOKEN from the server: a job printing its environment shows neither', async () => {
     const url = await secretStore();
     const home = await newHome();
+    const token = 'TOKENSECRET-never-in-a-run';
     home.env.MXX_STORE = url;
+    home.env.MXX_API_TOKEN = token;
     const server = await start(home, []);
     const api = `${server.url}/api/scheduler`;
-    const registered = await fetch(`${api}/jobs`, {
+    const auth = { authorization: `Bearer ${token}` };
+    const call = async (path: string, init: RequestInit = {}): Promise<Response> => fetch(`${api}${path}`, { ...init, headers: { ...auth, ...(init.headers ?? {}) } });
+    const registered = await call('/jobs', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ job_id: 'printenv', config: { os: { cmd: 'env' } } }),
+      // A job that asks for a variable by name in its env still gets it.
+      body: JSON.stringify({ job_id: 'printenv', config: { os: { cmd: 'env', env: { MXX_WANTED: 'given' } } } }),
     });
     expect(registered.status).toBe(201);
-    const { run_id } = (await (await fetch(`${api}/jobs/printenv/trigger`, { method: 'POST' })).json()) as { run_id: string };
-    await waitFor(async () => ((await (await fetch(`${api}/runs/${run_id}`)).json()) as { status: string }).status === 'completed', 10_000, 'the run');
-    const log = await get(api, `/runs/${run_id}/log`);
-    expect(log.text).toContain('HOME=');
-    expectNoSecret(log.text, 'the run log of a job printing its environment');
-    expectNoSecret((await get(api, `/runs/${run_id}`)).text, 'the run record (output tail)');
+    const { run_id } = (await (await call('/jobs/printenv/trigger', { method: 'POST' })).json()) as { run_id: string };
+    await waitFor(async () => ((await (await call(`/runs/${run_id}`)).json()) as { status: string }).status === 'completed', 10_000, 'the run');
+    const log = await (await call(`/runs/${run_id}/log`)).text();
+    expect(log).toContain('HOME=');
+    expect(log).toContain('MXX_WANTED=given');
+    expect(log).not.toContain('MXX_STORE=');
+    expect(log).not.toContain('MXX_API_TOKEN=');
+    expect(log).not.toContain(token);
+    expectNoSecret(log, 'the run log of a job printing its environment');
+    expectNoSecret(await (await call(`/runs/${run_id}`)).text(), 'the run record (output tail)');
   });
 });

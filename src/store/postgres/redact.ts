@@ -4,14 +4,20 @@
  */
 const MASK = '***';
 
-/** The URL with its password masked; a string that does not parse is masked from `:` to `@`. */
+/** `//user:` then everything up to the last `@` (greedy), in a string `new URL` refused. */
+const UNPARSED_PASSWORD = /(\/\/[^/:@]*:)(.*)@/s;
+
+/**
+ * The URL with its password masked. A string that does not parse is masked from the user's `:` to
+ * the last `@`: a password may hold a raw `@`, and masking too much is the safe side.
+ */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password !== '') parsed.password = MASK;
     return parsed.toString();
   } catch {
-    return url.replace(/(\/\/[^/:@]*:)[^@]*@/, `$1${MASK}@`);
+    return url.replace(UNPARSED_PASSWORD, `$1${MASK}@`);
   }
 }
 
@@ -21,7 +27,7 @@ export function secretsOf(url: string): string[] {
   try {
     raw = new URL(url).password;
   } catch {
-    raw = /\/\/[^/:@]*:([^@]*)@/.exec(url)?.[1];
+    raw = UNPARSED_PASSWORD.exec(url)?.[2];
   }
   if (!raw) return [];
   const forms = new Set([raw]);
