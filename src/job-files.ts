@@ -8,6 +8,8 @@ import { existsSync } from 'node:fs';
 import { isMxxError } from './errors.js';
 import { jobFileInfo, loadJobFile, syntaxErrorLocation } from './job/load-file.js';
 import type { JobDefinition } from './job/types.js';
+import type { RegistryEntry } from './records.js';
+import { isOwnFileEntry } from './supervisor/file-owner.js';
 import type { Supervisor } from './supervisor/index.js';
 import type { LoadErrorOptions } from './supervisor/load-errors.js';
 
@@ -45,16 +47,25 @@ async function readJobFile(file: string): Promise<Loaded> {
 export async function applyJobFile(supervisor: Supervisor, path: string): Promise<ApplyOutcome> {
   const file = resolve(path);
   const loaded = await readJobFile(file);
+  noteRead(supervisor, file, loaded);
   return commit(supervisor, file, decide(supervisor, file, loaded, (id) => supervisor.entry(id)));
 }
 
+/** Remembers which id each file of the folder defines, so another server's change of it re-applies the file. */
+function noteRead(supervisor: Supervisor, file: string, loaded: Loaded): void {
+  const id = loaded.kind === 'ok' ? loaded.id : loaded.kind === 'failed' ? loaded.jobId : null;
+  supervisor.noteFolderFile(file, id);
+}
+
 /** Who holds an id: the registry, or (during a folder load) a file already chosen for it. */
-type OwnerOf = (id: string) => { source: string; file?: string | undefined } | undefined;
+type OwnerOf = (id: string) => (Pick<RegistryEntry, 'source' | 'file' | 'node'> & Partial<Pick<RegistryEntry, 'config' | 'schedule'>>) | undefined;
 
 type Decision =
   | { kind: 'ignored' }
   | Failed
   | { kind: 'unchanged'; id: string }
+  /** Another server's folder defines the job with the same content: one job, nothing to write. */
+  | { kind: 'shared'; id: string; node: string }
   | { kind: 'register'; id: string; def: JobDefinition; replacing: boolean };
 
 /** What to do with what was read; decided in order, since which of two files for one id wins depends on it. */
@@ -62,6 +73,18 @@ function decide(supervisor: Supervisor, file: string, loaded: Loaded, ownerOf: O
   if (loaded.kind !== 'ok') return loaded;
   const { id, def } = loaded;
   const owner = ownerOf(id);
+  if (owner?.source === 'file' && !isOwnFileEntry(owner, supervisor.nodeId)) {
+    // Several servers on one store: another server's jobs folder defines this id.
+    const same = JSON.stringify([owner.config, owner.schedule]) === JSON.stringify([def.config, def.scheduleDoc]);
+    if (same) return { kind: 'shared', id, node: owner.node! };
+    return {
+      kind: 'failed',
+      jobId: id,
+      error:
+        `${basename(file)}: conflict: job id ${id} is already defined differently by the jobs folder of server ${owner.node} (${owner.file}); ` +
+        'its definition stays in force. Make the two files identical, or rename one of them',
+    };
+  }
   if (owner && (owner.source !== 'file' || owner.file !== file)) {
     // Two definitions for one id: the one registered first keeps it.
     if (owner.source === 'api') {
@@ -84,6 +107,12 @@ async function commit(supervisor: Supervisor, file: string, decision: Decision):
   if (decision.kind === 'ignored') return 'ignored';
   if (decision.kind === 'failed') return fail(supervisor, file, decision.jobId, decision.error, { line: decision.line, column: decision.column });
   const { id } = decision;
+  if (decision.kind === 'shared') {
+    const hadConflict = supervisor.loadErrorOf(file) !== undefined;
+    guarded(supervisor, file, () => supervisor.clearLoadError(file));
+    if (hadConflict) supervisor.logger.info(`job file ${file} now matches job ${id} as server ${decision.node} loaded it`, { job: id });
+    return 'unchanged';
+  }
   if (decision.kind === 'register') {
     try {
       await supervisor.register(decision.def, { source: 'file', file, replace: true });
@@ -135,6 +164,7 @@ export async function removeJobFile(supervisor: Supervisor, path: string): Promi
   const file = resolve(path);
   const known = supervisor.loadErrorOf(file);
   supervisor.clearLoadError(file);
+  supervisor.noteFolderFile(file, null);
   const owned = supervisor.fileJobs().find((job) => job.file === file);
   if (!owned) return false;
   try {
@@ -191,6 +221,7 @@ export async function loadJobsFolder(supervisor: Supervisor, dir: string): Promi
     for (let i = next++; i < files.length; i = next++) results[i] = await readJobFile(files[i]!);
   };
   await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, files.length) }, reader));
+  files.forEach((file, i) => noteRead(supervisor, file, results[i]!));
   // Decide in name order (a file chosen for an id owns it for the files after it), then register
   // concurrently: the registry coalesces the writes.
   const chosen = new Map<string, string>();
@@ -199,7 +230,7 @@ export async function loadJobsFolder(supervisor: Supervisor, dir: string): Promi
   const commits = files.map((file, i) => {
     const decision = decide(supervisor, file, results[i]!, ownerOf);
     if (decision.kind !== 'ignored') present.add(file);
-    if (decision.kind === 'register' || decision.kind === 'unchanged') chosen.set(decision.id, file);
+    if (decision.kind === 'register' || decision.kind === 'unchanged' || decision.kind === 'shared') chosen.set(decision.id, file);
     return commit(supervisor, file, decision);
   });
   await Promise.all(commits);

@@ -11,6 +11,11 @@ export interface RegistryEntry {
   source: JobSource;
   /** For `source: 'file'`: the absolute path of the job file. */
   file?: string;
+  /**
+   * For `source: 'file'` on several servers sharing a store: the server whose jobs folder defines
+   * the job (its node id); only that server's folder changes or removes it (src/supervisor/file-owner.ts).
+   */
+  node?: string;
   registered_at: string;
   last_triggered: string | null;
   execution_count: number;

@@ -220,6 +220,13 @@ export async function startWatcher(supervisor: Supervisor, dir: string, options:
   }, options.retryMs ?? 5000);
   retryTimer.unref();
 
+  // Several servers: another server registered, changed or removed a job this folder also defines
+  // (identically, or in conflict): apply the file again — it may take the job over or now conflict.
+  const offRemote = supervisor.onRemoteJobChange((id) => {
+    if (closed) return;
+    for (const file of supervisor.folderFilesDefining(id)) if (dirname(file) === root) schedule(file);
+  });
+
   if (folderIdentity(root) === null) {
     lost('does not exist');
   } else {
@@ -232,6 +239,7 @@ export async function startWatcher(supervisor: Supervisor, dir: string, options:
     state: () => ({ ...state }),
     async close() {
       closed = true;
+      offRemote();
       clearInterval(retryTimer);
       if (timer) clearInterval(timer);
       timer = null;

@@ -50,6 +50,7 @@ export function parseRegistryEntry(value: unknown): { entry: RegistryEntry } | {
     execution_count = 0,
     paused = false,
     load_error,
+    node,
   } = value;
   if (!isJobId(job_id)) problems.push(`job_id ${JSON.stringify(job_id)} is not a valid id`);
   if (!isPlainObject(config)) problems.push('config is missing or not an object');
@@ -65,6 +66,7 @@ export function parseRegistryEntry(value: unknown): { entry: RegistryEntry } | {
   }
   if (typeof paused !== 'boolean') problems.push('paused is not a boolean');
   if (load_error !== undefined && typeof load_error !== 'string') problems.push('load_error is not a string');
+  if (node !== undefined && typeof node !== 'string') problems.push('node is not a string');
   if (problems.length > 0) return { problems };
   return {
     entry: {

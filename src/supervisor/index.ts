@@ -29,6 +29,7 @@ import { FaultLog } from './faults.js';
 import { armAfterReplacing } from './replace-arm.js';
 import { RunCounters } from './counters.js';
 import { JobTable } from './job-table.js';
+import { isOwnFileEntry } from './file-owner.js';
 import { LoadErrors, type LoadError, type LoadErrorOptions } from './load-errors.js';
 import { killStaleRunProcesses } from './orphans.js';
 import { findOverlaps } from './overlaps.js';
@@ -97,6 +98,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly prunes = new Map<string, { ended: number; running: boolean }>();
   /** Several servers on one PostgreSQL store: claims, leases, the others' changes. */
   private readonly link: ClusterLink | null = null;
+  /** This server's node id on a shared store; null on one server. */
+  readonly nodeId: string | null;
+  /** Each job file of this server's folder last read, and the job id it defines. */
+  private readonly folderFiles = new Map<string, string>();
+  /** Told the id of every job another server changed, once this server applied the change. */
+  private readonly remoteJobListeners = new Set<(id: string) => void>();
 
   /** @param store the registry and history to use. @default the files store under `paths` */
   constructor(partial: SupervisorOptions, store?: Store) {
@@ -115,7 +122,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       (error) => this.logger.error('an event listener failed', { error: error instanceof Error ? error : String(error) }),
       firstEventId(this.startedAt),
     );
-    this.loadErrors = new LoadErrors(this.registry, this.table, this.events);
+    this.nodeId = this.store.coordination?.node.nodeId ?? null;
+    this.loadErrors = new LoadErrors(this.registry, this.table, this.events, this.nodeId);
     this.pool = createPool(options.pool);
     this.engine = new RunEngine({
       paths: this.paths,
@@ -283,6 +291,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         schedule: def.scheduleDoc,
         source: options.source,
         ...(options.file === undefined ? {} : { file: options.file }),
+        ...(options.source === 'file' && this.nodeId !== null ? { node: this.nodeId } : {}),
         registered_at: toIsoLocal(registeredAt),
         last_triggered: previous?.last_triggered ?? this.history.list(def.id, 1)[0]?.started_at ?? null,
         // A job registered again after an unregister still has its run history: count it.
@@ -531,13 +540,33 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return this.registry.list().map((stored) => ({ ...(this.table.get(stored.job_id)?.entry ?? stored) }));
   }
 
-  /** The jobs defined by job files. */
+  /** The jobs defined by this server's job files (on a shared store, not those of the others' folders). */
   fileJobs(): FileJob[] {
     const out: FileJob[] = [];
     for (const entry of this.registry.list()) {
-      if (entry.source === 'file' && entry.file !== undefined) out.push({ jobId: entry.job_id, file: entry.file });
+      if (isOwnFileEntry(entry, this.nodeId) && entry.file !== undefined) out.push({ jobId: entry.job_id, file: entry.file });
     }
     return out;
+  }
+
+  /** Notes which job id a file of this server's folder defines (null: none, or the file is gone). */
+  noteFolderFile(file: string, id: string | null): void {
+    if (id === null) this.folderFiles.delete(file);
+    else this.folderFiles.set(file, id);
+  }
+
+  /** This server's job files that define `id`, in name order. */
+  folderFilesDefining(id: string): string[] {
+    return [...this.folderFiles].filter(([, defines]) => defines === id).map(([file]) => file).sort();
+  }
+
+  /**
+   * Calls `listener` with the id of each job another server changed (registered, edited, paused,
+   * removed), after this server applied it; returns the unsubscribe.
+   */
+  onRemoteJobChange(listener: (id: string) => void): () => void {
+    this.remoteJobListeners.add(listener);
+    return () => this.remoteJobListeners.delete(listener);
   }
 
   // ── jobs: user actions ───────────────────────────────────────────────────
@@ -586,7 +615,18 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
    * Another server changed job `id` in the store: read it and apply it here as the change was
    * applied there (installed and armed, paused, resumed, or removed), with the same events.
    */
-  private applyStoredJob(id: string): Promise<void> {
+  private async applyStoredJob(id: string): Promise<void> {
+    await this.applyStoredJobOnce(id);
+    for (const listener of this.remoteJobListeners) {
+      try {
+        listener(id);
+      } catch (error) {
+        this.logger.error('a listener of other servers\' job changes failed', { error: error instanceof Error ? error : String(error) });
+      }
+    }
+  }
+
+  private applyStoredJobOnce(id: string): Promise<void> {
     const registry = this.store.coordination?.registry;
     if (!registry) return Promise.resolve();
     return this.exclusive(id, async () => {
@@ -603,6 +643,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       }
       const sameDefinition = job !== undefined && JSON.stringify([job.entry.config, job.entry.schedule]) === JSON.stringify([entry.config, entry.schedule]);
       if (job && sameDefinition) {
+        // Another server's folder may have taken the job over with identical content: who owns it.
+        if (job.entry.source !== entry.source || job.entry.file !== entry.file || job.entry.node !== entry.node) {
+          Object.assign(job.entry, { source: entry.source, file: entry.file, node: entry.node });
+          for (const key of ['file', 'node'] as const) if (entry[key] === undefined) delete job.entry[key];
+          touch(job);
+        }
         job.entry.execution_count = Math.max(job.entry.execution_count, entry.execution_count);
         if (entry.last_triggered) job.entry.last_triggered = entry.last_triggered;
         if (job.entry.paused === entry.paused) return;

@@ -6,6 +6,7 @@ import type { EventHub } from '../events/hub.js';
 import type { RegistryEntry } from '../records.js';
 import type { Registry } from '../registry/index.js';
 import type { JobTable } from './job-table.js';
+import { isOwnJobOfFile } from './file-owner.js';
 import { touch } from './types.js';
 
 export interface LoadError {
@@ -28,6 +29,8 @@ export class LoadErrors {
     private readonly registry: Registry,
     private readonly table: JobTable,
     private readonly events: EventHub,
+    /** This server's node id on a shared store (null on one server): whose file entries are its own. */
+    private readonly self: string | null = null,
   ) {}
 
   set(file: string, jobId: string | null, error: string, { transient = false, line, column }: LoadErrorOptions = {}): void {
@@ -39,7 +42,7 @@ export class LoadErrors {
       this.events.emit('file.error', { file, ...(jobId === null ? {} : { job_id: jobId }), error, ...(transient ? { transient } : {}) });
     }
     const entry = jobId === null ? undefined : this.registry.get(jobId);
-    if (entry && entry.source === 'file' && entry.file === file && entry.load_error !== error) {
+    if (entry && isOwnJobOfFile(entry, file, this.self) && entry.load_error !== error) {
       this.afterSaving(this.registry.update(entry.job_id, { load_error: error }), entry.job_id, file, (live) => (live.load_error = error));
     }
   }
@@ -52,7 +55,7 @@ export class LoadErrors {
       this.events.emit('file.fixed', { file, ...(known.jobId === null ? {} : { job_id: known.jobId }) });
     }
     const entry = known?.jobId ? this.registry.get(known.jobId) : undefined;
-    if (entry?.load_error !== undefined && entry.file === file) {
+    if (entry?.load_error !== undefined && isOwnJobOfFile(entry, file, this.self)) {
       this.afterSaving(this.registry.update(entry.job_id, { load_error: undefined }), entry.job_id, file, (live) => delete live.load_error);
     }
   }
@@ -76,7 +79,7 @@ export class LoadErrors {
     saved.then(
       () => {
         const job = this.table.get(jobId);
-        if (job?.entry.source === 'file' && job.entry.file === file) change(job.entry);
+        if (job && isOwnJobOfFile(job.entry, file, this.self)) change(job.entry);
       },
       () => undefined,
     );
