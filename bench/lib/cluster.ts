@@ -161,3 +161,40 @@ export function leftoverProcesses(homes: string[]): number[] {
   }
   return pids;
 }
+
+/**
+ * A command that appends one line `<job id> <scheduled instant> <its own start, ns>` to `file`:
+ * the job and fire from the run's environment (MXX_JOB_ID, MXX_SCHEDULED_AT), the time from
+ * `date +%s%N` inside the run (a fork of the run's shell: the same cost on every side).
+ */
+export function fireLineCmd(file: string): string {
+  return `echo "$MXX_JOB_ID $MXX_SCHEDULED_AT $(date +%s%N)" >> '${file}'`;
+}
+
+export interface FireLine {
+  jobId: string;
+  /** The scheduled instant, epoch ms. */
+  scheduledMs: number;
+  /** The command's own start, epoch ms (sub-ms). */
+  startedMs: number;
+}
+
+/** The lines fireLineCmd wrote (a missing file is no lines; a torn last line is skipped). */
+export function readFireLines(file: string): FireLine[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  const out: FireLine[] = [];
+  for (const line of text.split('\n')) {
+    const [jobId, iso, ns] = line.trim().split(' ');
+    if (!jobId || !iso || !ns || !/^\d+$/.test(ns)) continue;
+    const scheduledMs = Date.parse(iso);
+    if (Number.isNaN(scheduledMs)) continue;
+    const big = BigInt(ns);
+    out.push({ jobId, scheduledMs, startedMs: Number(big / 1000n) / 1000 });
+  }
+  return out;
+}

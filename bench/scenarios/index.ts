@@ -13,6 +13,7 @@ import { lifetimePrecision } from './10-lifetime.js';
 import { runSweep } from './11-run-sweep.js';
 import { visibility } from './12-visibility.js';
 import { dashboard } from './13-dashboard.js';
+import { cluster } from './15-cluster.js';
 import { scale } from './16-scale.js';
 
 export const SCENARIOS: Scenario[] = [
@@ -29,5 +30,6 @@ export const SCENARIOS: Scenario[] = [
   runSweep,
   visibility,
   dashboard,
+  cluster,
   scale,
 ];
