@@ -93,16 +93,19 @@ export default class RunsCommand extends ClientCommand {
 
   private table(runs: RunRecord[], withJob: boolean): string {
     const c: Colors = this.colors;
+    // Several servers on one store: which one ran each run (records of one server carry no node).
+    const withNode = runs.some((r) => r.node !== undefined);
     const rows = runs.map((r) => [
       r.run_id,
       ...(withJob ? [c.bold(r.job_id)] : []),
+      ...(withNode ? [r.node ?? '-'] : []),
       r.trigger,
       formatAbsolute(r.started_at ?? r.scheduled_at ?? '-', true),
       formatDuration(r.duration_ms),
       colorStatus(c, r.status),
       r.exit_code !== null ? String(r.exit_code) : (r.signal ?? '-'),
     ]);
-    const columns = ['RUN', ...(withJob ? ['JOB'] : []), 'TRIGGER', 'STARTED', 'DURATION', 'STATUS', { header: 'EXIT', right: true }];
+    const columns = ['RUN', ...(withJob ? ['JOB'] : []), ...(withNode ? ['NODE'] : []), 'TRIGGER', 'STARTED', 'DURATION', 'STATUS', { header: 'EXIT', right: true }];
     return renderTable(columns, rows, c);
   }
 }
