@@ -149,3 +149,36 @@ describe('mxx nodes, PostgreSQL store', () => {
     expect((await nodes(b.server, b.home)).code).toBe(3);
   }, 60_000);
 });
+
+describe('mxx runs names the server of each run', () => {
+  const runOnce = async (server: ServerProcess): Promise<string> => {
+    const posted = await fetch(`${server.url}/api/scheduler/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ job_id: 'hello', config: { os: { cmd: 'true' } } }),
+    });
+    expect(posted.status).toBe(201);
+    const { run_id } = (await (await fetch(`${server.url}/api/scheduler/jobs/hello/trigger`, { method: 'POST' })).json()) as { run_id: string };
+    await waitFor(async () => (await api<{ status: string }>(server.url, `/runs/${run_id}`)).status === 'completed', 10_000, 'the run');
+    return run_id;
+  };
+
+  it('on a shared store: a NODE column with the server that ran it; on one server: none', async () => {
+    const shared = await start(pg.url);
+    const runId = await runOnce(shared.server);
+    const self = (await api<NodesBody>(shared.server.url, '/nodes')).nodes.find((n) => n.self)!;
+    for (const args of [['runs', 'hello'], ['runs']]) {
+      const r = await runCli([...args, '--server', shared.server.url], { env: { ...shared.home.env, NO_COLOR: '1' } });
+      expect(r.code, r.stderr).toBe(0);
+      const [header, row] = r.stdout.split('\n');
+      expect(header, r.stdout).toMatch(/^RUN\s.*\sNODE\s+TRIGGER\s/);
+      expect(row, r.stdout).toContain(runId);
+      expect(row, r.stdout).toContain(` ${self.id} `);
+    }
+    const single = await start();
+    await runOnce(single.server);
+    const r = await runCli(['runs', 'hello', '--server', single.server.url], { env: { ...single.home.env, NO_COLOR: '1' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')[0]).not.toContain('NODE');
+  });
+});
