@@ -18,6 +18,8 @@ import { listNodes, type NodeView } from './nodes.js';
 
 /** The periodic resync, a backstop for change notices lost on the way. */
 export const RESYNC_MS = 30_000;
+/** How soon a failed heartbeat is tried again (at most; a third of the lease if that is shorter). */
+const RETRY_BEAT_MS = 500;
 export type { NodeView } from './nodes.js';
 
 export interface ClusterHandlers {
@@ -57,6 +59,8 @@ export class Cluster {
   private rejoining: Promise<void> | null = null;
   private closed = false;
   private skewMs: number | null = null;
+  /** A heartbeat is under way. */
+  private ticking = false;
   /** The last heartbeat's outcome, for /health: null while it works. */
   private lastError: string | null = null;
   /** When the jobs and runs were last read again in full (the backstop for lost notices). */
@@ -109,14 +113,22 @@ export class Cluster {
     return membership;
   }
 
+  /**
+   * The next heartbeat: a third of the lease after a renewal; after a failed one (the store did not
+   * answer) sooner, so that the lease is renewed as soon as the store is back, not up to a third of
+   * the lease later — a short outage must not cost every server its lease.
+   */
   private scheduleBeat(): void {
     if (this.closed) return;
-    this.beat = setTimeout(() => void this.tick(), Math.max(50, Math.floor(this.leaseMs / 3)));
+    const regular = Math.max(50, Math.floor(this.leaseMs / 3));
+    this.beat = setTimeout(() => void this.tick(), this.lastError === null ? regular : Math.min(regular, RETRY_BEAT_MS));
     this.beat.unref();
   }
 
   /** Renews the lease, then takes over lapsed nodes. A fenced lease stops the runs and rejoins. */
   private async tick(): Promise<void> {
+    if (this.ticking) return; // a claim that found itself fenced asks for a beat while one runs
+    this.ticking = true;
     try {
       await heartbeat(this.db, this.nodeId, this.epoch, this.leaseMs);
       if (this.lastError !== null) this.logger.info('the store answers again: lease renewed, claiming again');
@@ -142,6 +154,8 @@ export class Cluster {
         this.lastError = message;
       }
     } finally {
+      this.ticking = false;
+      if (this.beat) clearTimeout(this.beat);
       this.scheduleBeat();
     }
   }
@@ -155,6 +169,7 @@ export class Cluster {
         await this.handlers?.onFenced(error);
         if (this.closed) return;
         const membership = await this.joinOnce();
+        this.lastError = null; // joined: the store answers (/health says live at once, not a beat later)
         this.handlers?.onResync();
         if (membership.fires.length > 0) this.handlers?.onTakeover(membership.fires, membership.interruptedRuns, this.nodeId);
       } catch (rejoinError) {

@@ -135,13 +135,23 @@ describe('lapsed leases', () => {
     expect(await claimFire(dbA!, 'j', new Date(at.getTime() + 1000), 'a', again.epoch)).toBe('won');
   });
 
-  it('a lapsed heartbeat is refused even before any reaper ran', async () => {
-    const [db] = await cluster(1);
-    const a = await joinCluster(db!, info('a'), 1);
-    await lapsed(db!, 'a');
-    const error = await heartbeat(db!, 'a', a.epoch, LONG).catch((e: unknown) => e);
+  it('a lapsed lease that nobody took over is renewed by the next heartbeat (same epoch); once a reaper took it over it is refused', async () => {
+    const [dbA, dbB] = await cluster(2);
+    const a = await joinCluster(dbA!, info('a'), 1);
+    await lapsed(dbA!, 'a');
+    // Lapsed: no claim while so.
+    expect(await claimFire(dbA!, 'j', new Date('2026-06-01T00:00:00Z'), 'a', a.epoch)).toBe('fenced');
+    // Nothing of a went elsewhere (no reaper ran): the lease is simply renewed.
+    const renewed = await heartbeat(dbA!, 'a', a.epoch, 1500);
+    expect(renewed.leaseUntil.getTime()).toBeGreaterThan(Date.now() + 500);
+    expect(await claimFire(dbA!, 'j', new Date('2026-06-01T00:00:00Z'), 'a', a.epoch)).toBe('won');
+    // Lapsed again, and this time a survivor takes it over first: fenced.
+    await lapsed(dbA!, 'a');
+    const b = await joinCluster(dbB!, info('b'), LONG);
+    expect((await reapLapsed(dbB!, 'b', b.epoch)).nodes.map((n) => n.nodeId)).toEqual(['a']);
+    const error = await heartbeat(dbA!, 'a', a.epoch, LONG).catch((e: unknown) => e);
     expect(isStoreError(error, 'STORE_FENCED'), String(error)).toBe(true);
-    expect((error as Error).message).toMatch(/^node a epoch 1: fenced: its lease lapsed \d+ ms ago$/);
+    expect((error as Error).message).toMatch(/^node a epoch 1: fenced: its epoch is now 2 \(taken over by node b\)$/);
   });
 
   it('reapLapsed marks the lapsed node’s runs interrupted and hands its unfinished fires to the reaper', async () => {

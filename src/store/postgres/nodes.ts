@@ -63,15 +63,20 @@ export async function joinCluster(db: PostgresPool, node: NodeInfo, leaseMs: num
 
 /**
  * Renews the lease of (nodeId, epoch). Refused with STORE_FENCED when the epoch is no longer the
- * node's (a survivor took it over, or another process joined with the same id) or when the lease
- * had already lapsed: a lapsed node may have been taken over, so it must stop its runs and rejoin.
+ * node's: a survivor took it over (which bumps the epoch in the same statement that marks its runs
+ * interrupted and takes its fires) or another process joined with the same id; the node must then
+ * stop its runs and rejoin. A lease that lapsed while nobody took it over (every server lost the
+ * store for a while, or this one was alone) is renewed: nothing of it went elsewhere — its runs
+ * still count for the overlap policy everywhere, and it could claim nothing while lapsed (claims
+ * need a live lease). The row lock orders a renewal and a takeover: whichever goes second sees the
+ * other's outcome.
  */
 export async function heartbeat(db: PostgresPool, nodeId: string, epoch: number, leaseMs: number): Promise<{ leaseUntil: Date }> {
   assertLeaseMs(leaseMs);
   const { rows } = await db.query<{ lease_until: Date }>(
     `node ${nodeId} could not renew its lease`,
     `UPDATE mxx_nodes SET heartbeat_at = now(), lease_until = now() + $3 * interval '1 millisecond'
-     WHERE node_id = $1 AND epoch = $2 AND lease_until >= now()
+     WHERE node_id = $1 AND epoch = $2
      RETURNING lease_until`,
     [nodeId, epoch, leaseMs],
   );
