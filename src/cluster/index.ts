@@ -31,6 +31,8 @@ export interface ClusterHandlers {
   onChange(change: Change): void;
   /** The change listener reconnected (notices may have been lost): read everything again. */
   onResync(): void;
+  /** A heartbeat succeeded after failed ones: the store answers again. */
+  onStoreBack?(): void;
 }
 
 export interface ClusterOptions {
@@ -131,9 +133,11 @@ export class Cluster {
     this.ticking = true;
     try {
       await heartbeat(this.db, this.nodeId, this.epoch, this.leaseMs);
-      if (this.lastError !== null) this.logger.info('the store answers again: lease renewed, claiming again');
+      const wasDown = this.lastError !== null;
+      if (wasDown) this.logger.info('the store answers again: lease renewed, claiming again');
       this.lastError = null;
       this.live = true;
+      if (wasDown) this.handlers?.onStoreBack?.();
       const reaped = await reapLapsed(this.db, this.nodeId, this.epoch);
       for (const node of reaped.nodes) {
         this.logger.warn(`server ${node.nodeId} stopped renewing its lease: took it over (its runs interrupted, ${reaped.fires.length} unfinished fire(s) taken)`, {
@@ -171,6 +175,7 @@ export class Cluster {
         const membership = await this.joinOnce();
         this.lastError = null; // joined: the store answers (/health says live at once, not a beat later)
         this.handlers?.onResync();
+        this.handlers?.onStoreBack?.();
         if (membership.fires.length > 0) this.handlers?.onTakeover(membership.fires, membership.interruptedRuns, this.nodeId);
       } catch (rejoinError) {
         this.logger.warn(`could not join the cluster again: ${rejoinError instanceof Error ? rejoinError.message : String(rejoinError)}; trying at the next heartbeat`);

@@ -5,6 +5,7 @@
  * runs, and the other servers' changes (jobs, stops) are applied here.
  */
 import { MxxError } from '../errors.js';
+import { toIsoLocal } from '../records.js';
 import type { Logger } from '../logger.js';
 import type { Cluster } from '../cluster/index.js';
 import type { Change } from '../store/postgres/changes.js';
@@ -16,6 +17,7 @@ import { placementMismatch } from '../job/placement.js';
 import type { JobTable } from './job-table.js';
 import type { FireOutcome, RunEngine } from './run-engine.js';
 import { createRunId } from './run-id.js';
+import { OutageFires } from './outage-fires.js';
 import { newRecord, notRunRecord } from './run-record.js';
 import type { FireRequest, Job } from './types.js';
 
@@ -37,9 +39,13 @@ export interface ClusterFireOptions {
   missed?: string;
   /** A fire this server already holds (taken over): no new claim row. */
   takenOver?: boolean;
+  /** A fire claimed after a store outage: the server that wins it says so in the log. */
+  afterOutage?: boolean;
 }
 
 export class ClusterLink {
+  /** Scheduled fires the store could not be asked about (an outage): claimed once it is back. */
+  private readonly outage = new OutageFires();
   /** Changes heard before the jobs were loaded; applied by started(). */
   private early: Change[] | null = [];
 
@@ -84,14 +90,30 @@ export class ClusterLink {
       } else if (outcome.kind === 'busy') {
         engine.recordEnded(notRunRecord(job, req, 'skipped', busyReason(job, outcome.runs)));
       } else if (missed !== undefined) {
+        if (options.afterOutage) logger.warn(`job ${job.id}: ${missed}`);
         engine.recordEnded(notRunRecord(job, req, 'missed', missed));
       } else {
+        if (options.afterOutage) logger.info(`job ${job.id}: the fire at ${toIsoLocal(req.scheduledAt!)} runs now, late: the store could not be reached at its time`, { run: req.runId! });
         engine.fire(job, req);
       }
     } catch (error) {
-      // The store did not answer: nobody may have won, so nothing is recorded (a server that could
-      // claim it ran it); the fire is counted as lost in the log.
+      // The store did not answer: nobody may have won, so nothing is recorded now. Once it answers
+      // again, the fire is claimed late (within misfire_grace_time) or recorded missed (storeBack).
       logger.warn(`job ${job.id}: could not claim the fire at ${req.scheduledAt === null ? 'now' : new Date(req.scheduledAt).toISOString()}: ${error instanceof Error ? error.message : String(error)}`);
+      if (req.trigger === 'schedule' && req.scheduledAt !== null && missed === undefined && options.takenOver !== true) {
+        this.outage.note(job, req.scheduledAt);
+      }
+    }
+  }
+
+  /** The store answers again: the fires nobody could claim meanwhile run late once, or are recorded missed. */
+  storeBack(): void {
+    if (this.outage.size === 0 || !this.host.isOpen()) return;
+    const { table } = this.host;
+    // Every server drains the same fires; the claims decide which one records or runs each.
+    for (const { job, run, missed } of this.outage.drain(Date.now(), (j) => table.get(j.id) === j)) {
+      if (missed) void this.fire(job, missed.request, { missed: missed.reason, afterOutage: true });
+      if (run) void this.fire(job, run, { afterOutage: true });
     }
   }
 

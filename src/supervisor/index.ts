@@ -178,6 +178,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           onFenced: (error) => this.link!.onFenced(error),
           onChange: (change) => this.link?.onChange(change),
           onResync: () => this.link?.onResync(),
+          onStoreBack: () => this.link?.storeBack(),
         })
       : null;
     await this.registry.load();
