@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../logger.js';
 import { listenChanges, notifyChange, type Change, type ChangeListener } from '../store/postgres/changes.js';
-import { claimRun, type RunClaim, type RunClaimOutcome } from '../store/postgres/claims.js';
+import { claimRuns, type RunClaim, type RunClaimOutcome } from '../store/postgres/claims.js';
 import { measureSkew } from '../store/postgres/clock.js';
 import type { PostgresPool } from '../store/postgres/connection.js';
 import { isStoreError, type StoreError } from '../store/postgres/errors.js';
@@ -18,6 +18,8 @@ import { listNodes, type NodeView } from './nodes.js';
 
 /** The periodic resync, a backstop for change notices lost on the way. */
 export const RESYNC_MS = 30_000;
+/** Claims in one transaction at most (a larger burst is split into several, run side by side). */
+const MAX_CLAIM_BATCH = 200;
 /** How soon a failed heartbeat is tried again (at most; a third of the lease if that is shorter). */
 const RETRY_BEAT_MS = 500;
 export type { NodeView } from './nodes.js';
@@ -61,6 +63,8 @@ export class Cluster {
   private rejoining: Promise<void> | null = null;
   private closed = false;
   private skewMs: number | null = null;
+  /** Claims waiting for the next batch (see claim()). */
+  private readonly pendingClaims: Array<{ claim: Omit<RunClaim, 'nodeId' | 'epoch'>; resolve: (outcome: RunClaimOutcome) => void; reject: (error: unknown) => void }> = [];
   /** A heartbeat is under way. */
   private ticking = false;
   /** The last heartbeat's outcome, for /health: null while it works. */
@@ -186,12 +190,29 @@ export class Cluster {
     await this.rejoining;
   }
 
-  /** Claims one run (see claimRun); throws a StoreError when the store cannot be reached. */
-  async claim(claim: Omit<RunClaim, 'nodeId' | 'epoch'>): Promise<RunClaimOutcome> {
-    if (!this.live) return { kind: 'fenced' };
-    const outcome = await claimRun(this.db, { ...claim, nodeId: this.nodeId, epoch: this.epoch });
-    if (outcome.kind === 'fenced') void this.tick();
-    return outcome;
+  /**
+   * Claims one run (see claimRuns); throws a StoreError when the store cannot be reached. Claims
+   * asked for in the same turn of the event loop (the fires of one instant) go in one transaction.
+   */
+  claim(claim: Omit<RunClaim, 'nodeId' | 'epoch'>): Promise<RunClaimOutcome> {
+    if (!this.live) return Promise.resolve({ kind: 'fenced' });
+    return new Promise((resolve, reject) => {
+      this.pendingClaims.push({ claim, resolve, reject });
+      if (this.pendingClaims.length === 1) setImmediate(() => void this.flushClaims());
+    });
+  }
+
+  private async flushClaims(): Promise<void> {
+    const batch = this.pendingClaims.splice(0, MAX_CLAIM_BATCH);
+    if (this.pendingClaims.length > 0) setImmediate(() => void this.flushClaims());
+    if (batch.length === 0) return;
+    try {
+      const outcomes = await claimRuns(this.db, this.nodeId, this.epoch, batch.map((b) => b.claim));
+      batch.forEach((b, i) => b.resolve(outcomes[i]!));
+      if (outcomes.some((o) => o.kind === 'fenced')) void this.tick();
+    } catch (error) {
+      for (const b of batch) b.reject(error);
+    }
   }
 
   /** True while this server holds a live lease as far as it knows (it claims only then). */

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPostgresPool, type PostgresPool } from '../../src/store/postgres/connection.js';
 import { isStoreError } from '../../src/store/postgres/errors.js';
+import { claimRuns } from '../../src/store/postgres/claims.js';
 import { claimFire } from '../../src/store/postgres/fires.js';
 import { migrate } from '../../src/store/postgres/migrations.js';
 import { heartbeat, joinCluster, reapLapsed, type NodeInfo } from '../../src/store/postgres/nodes.js';
@@ -97,6 +98,39 @@ describe('claims', () => {
     expect(rows).toHaveLength(300);
     for (const row of rows) expect(winners.get(`${row.job_id}@${row.scheduled_at.toISOString()}`)).toEqual([row.claimed_by]);
     console.log(`claims won per node: ${dbs.map((_, n) => all.filter((o) => o.node === `n${n}` && o.outcome === 'won').length).join(' / ')}`);
+  });
+
+  it('3 nodes each claiming the same 200 fires as batches at once (claimRuns): each fire won exactly once, a run row per win, another node\'s live run makes a won fire busy', async () => {
+    const dbs = await cluster(3);
+    const members = await Promise.all(dbs.map((db, i) => joinCluster(db, info(`b${i}`), LONG)));
+    const base = Date.parse('2026-04-01T00:00:00Z');
+    // job-busy runs on b2 already: whoever wins its fire gets `busy` (b2 itself counts it as local).
+    expect(await startRun(dbs[2]!, { runId: 'busy-run', jobId: 'job-busy', nodeId: 'b2', epoch: members[2]!.epoch })).toBe(true);
+    const claimsOf = (n: number) =>
+      Array.from({ length: 200 }, (_, i) => ({
+        jobId: i === 0 ? 'job-busy' : `job-${i % 9}`,
+        scheduledAt: new Date(base + i * 1000),
+        runId: `r-b${n}-${i}`,
+        groupJobs: [],
+        maxRuns: 1,
+        localRuns: n === 2 && i === 0 ? 1 : 0,
+        record: { n, i },
+      }));
+    const outcomes = await Promise.all(dbs.map((db, n) => claimRuns(db, `b${n}`, members[n]!.epoch, n === 1 ? claimsOf(n).reverse() : claimsOf(n))));
+    const all = outcomes.flatMap((list, n) => list.map((outcome, k) => ({ node: n, claim: (n === 1 ? claimsOf(n).reverse() : claimsOf(n))[k]!, outcome })));
+    expect(all.filter((o) => o.outcome.kind === 'fenced')).toEqual([]);
+    const winners = new Map<number, number[]>();
+    for (const o of all.filter((x) => x.outcome.kind !== 'lost')) winners.set(o.claim.scheduledAt.getTime(), [...(winners.get(o.claim.scheduledAt.getTime()) ?? []), o.node]);
+    expect(winners.size).toBe(200);
+    expect([...winners.values()].filter((w) => w.length !== 1)).toEqual([]);
+    const busy = all.filter((o) => o.outcome.kind === 'busy');
+    if (winners.get(base)![0] === 2) expect(busy).toEqual([]);
+    else expect(busy.map((o) => o.claim.jobId)).toEqual(['job-busy']);
+    const { rows } = await dbs[0]!.query<{ n: number }>('test', `SELECT count(*)::int AS n FROM mxx_runs WHERE run_id LIKE 'r-%'`);
+    expect(rows[0]!.n).toBe(all.filter((o) => o.outcome.kind === 'won').length);
+    // A batch of a fenced node: every claim fenced, nothing written.
+    const fenced = await claimRuns(dbs[0]!, 'b0', members[0]!.epoch + 1, claimsOf(0).slice(0, 3).map((c) => ({ ...c, scheduledAt: new Date(base + 999_000), runId: `${c.runId}-f` })));
+    expect(fenced.map((o) => o.kind)).toEqual(['fenced', 'fenced', 'fenced']);
   });
 
   it('a claim by an unknown node or a wrong epoch is fenced', async () => {
