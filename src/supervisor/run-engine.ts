@@ -74,6 +74,8 @@ export class RunEngine {
         run.record.status = 'running';
         touch(options.table.get(run.jobId));
         const { record } = run;
+        // Several servers: the others see a run only through the store, so its start (pid, time) is written too.
+        if (options.node !== undefined) this.record({ ...record });
         options.events.emit('run.started', { ...runFields(record), pid: record.pid, started_at: record.started_at });
       },
       onOutput: (run) => options.onOutput(run),

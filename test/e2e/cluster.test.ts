@@ -64,6 +64,31 @@ async function sql<R extends pg.QueryResultRow>(text: string, values: unknown[] 
 const logsOf = (list: ServerProcess[]): string => list.map((s, i) => `--- server ${i}:\n${s.output()}`).join('\n');
 
 describe('several servers on one PostgreSQL store', () => {
+  it('a run in progress on one server is shown by another with its start time and pid (the start reaches the store)', async () => {
+    const a = await start(await newHome());
+    const b = await start(await newHome());
+    const registered = await call(a.url, '/jobs', { method: 'POST', json: { job_id: 'slow-start', config: { os: { cmd: 'sleep 3' } } } });
+    expect(registered.status, JSON.stringify(registered.body)).toBe(201);
+    const triggered = await call(a.url, '/jobs/slow-start/trigger', { method: 'POST' });
+    expect(triggered.status).toBe(200);
+    const runId: string = triggered.body.run_id;
+    const seen = await waitFor(async () => {
+      const r = await call(b.url, `/runs/${runId}`);
+      return r.status === 200 && r.body.status === 'running' && r.body.started_at && r.body.pid ? r.body : null;
+    }, 2000, 'B to show the run started, with its pid', 50);
+    // The job's run listing on B too (what the dashboard and `mxx runs` read).
+    const listed = await waitFor(async () => {
+      const r = await call(b.url, '/jobs/slow-start/runs');
+      const run = (r.body?.runs ?? []).find((x: { run_id: string }) => x.run_id === runId);
+      return run?.status === 'running' && run.started_at && run.pid ? run : null;
+    }, 2000, 'B to list the run started, with its pid', 50);
+    expect(listed.started_at).toBe(seen.started_at);
+    const own = (await call(a.url, `/runs/${runId}`)).body;
+    expect(seen.started_at).toBe(own.started_at);
+    expect(seen.pid).toBe(own.pid);
+    await waitFor(async () => (await call(b.url, `/runs/${runId}`)).body.status === 'completed', 8000, 'B to show it completed');
+  });
+
   it('3 servers, 20 jobs firing every second: every fire ran exactly once, none lost, the work spread over the servers', async () => {
     const cluster = [await start(await newHome()), await start(await newHome()), await start(await newHome())];
     const out = join(homes[0]!.dir, 'fires.txt');
