@@ -32,7 +32,17 @@ export interface ClusterHost {
   resync(): Promise<void>;
   /** Reads the runs the other servers recorded since the last time (a 'runs' notice). */
   pullRuns(): Promise<unknown>;
+  /** Writes the run records held in memory (those the store refused while it was down). */
+  flushHistory(): Promise<void>;
 }
+
+/**
+ * After a store outage, how long a server waits before it claims the outage's fires: every
+ * server notices the store is back within a heartbeat retry (500 ms) and then writes the ends of
+ * the runs that finished meanwhile; a claim before that would take such a run for one still
+ * running and skip the fire.
+ */
+export const OUTAGE_SETTLE_MS = 1000;
 
 export interface ClusterFireOptions {
   /** Record the fire as missed with this reason (if this server wins it) instead of running it. */
@@ -46,6 +56,8 @@ export interface ClusterFireOptions {
 export class ClusterLink {
   /** Scheduled fires the store could not be asked about (an outage): claimed once it is back. */
   private readonly outage = new OutageFires();
+  /** The wait before the outage's fires are claimed (OUTAGE_SETTLE_MS), while it runs. */
+  private settling: NodeJS.Timeout | undefined;
   /** Changes heard before the jobs were loaded; applied by started(). */
   private early: Change[] | null = [];
 
@@ -108,6 +120,17 @@ export class ClusterLink {
 
   /** The store answers again: the fires nobody could claim meanwhile run late once, or are recorded missed. */
   storeBack(): void {
+    // The ends of this server's runs that finished while the store was down, now, not at the next retry.
+    void this.host.flushHistory().catch(() => undefined);
+    if (this.outage.size === 0 || this.settling !== undefined) return;
+    this.settling = setTimeout(() => {
+      this.settling = undefined;
+      this.claimOutageFires();
+    }, OUTAGE_SETTLE_MS);
+    this.settling.unref();
+  }
+
+  private claimOutageFires(): void {
     if (this.outage.size === 0 || !this.host.isOpen()) return;
     const { table } = this.host;
     // Every server drains the same fires; the claims decide which one records or runs each.
