@@ -12,6 +12,7 @@ import { resolvePaths, type MxxPaths } from './paths.js';
 import { locateConfigFile, readSettingsFile, readTokenFile, type SettingsFile } from './settings/index.js';
 import { assertWholeNumber, DEFAULT_MAX_CONCURRENCY } from './supervisor/options.js';
 import { parseServerLabels } from './job/placement.js';
+import { defaultThreads } from './pool.js';
 
 export interface ServerOptions {
   /** The settings file. @default MXX_CONFIG or <home>/config.toml (a missing default file is no error) */
@@ -46,7 +47,11 @@ export interface ServerOptions {
   ui?: boolean;
   /** Where jobs and runs are kept (SPEC §15; resolved only, the files store is the only one yet). @default MXX_STORE, config.toml `store` or none */
   store?: string;
-  /** Worker threads of the execution pool. @default the CPU count */
+  /**
+   * The most worker threads of the execution pool (each with its spawner process); one is kept,
+   * the others start as runs need them and end after a minute idle.
+   * @default MXX_THREADS, config.toml `threads` or the CPU count, at most 4
+   */
   threads?: number;
   /** This server's labels, for jobs' `[placement]` (`--label`, repeatable). @default MXX_LABELS (comma-separated), config.toml `labels` or none */
   labels?: string[];
@@ -64,6 +69,7 @@ export const SETTING_NAMES = [
   'jobs_dir',
   'token',
   'max_concurrency',
+  'threads',
   'log_format',
   'ui',
   'store',
@@ -97,7 +103,8 @@ export interface ResolvedServerOptions {
   /** The config.toml looked for (read when it exists). */
   configPath: string;
   sources: Record<SettingName, SettingSource>;
-  threads: number | undefined;
+  /** The most worker threads (and spawners) of the execution pool. */
+  threads: number;
   /** Several servers: the lease, ms (MXX_LEASE_MS; undefined = the supervisor's default, 15 s). */
   leaseMs: number | undefined;
 }
@@ -172,7 +179,8 @@ function parseLogFormat(value: string, from: string): LogFormat {
 
 function parseWholeNumber(value: string, from: string, min: number): number {
   // Number('') is 0 and Number(' 8 ') is 8: only digits are a count.
-  return assertWholeNumber(/^\s*\d+\s*$/.test(value) ? Number(value) : NaN, from, min);
+  if (!/^\s*\d+\s*$/.test(value)) throw new MxxError('INVALID_REQUEST', `${from} must be a whole number ≥ ${min}, got ${JSON.stringify(value)}`);
+  return assertWholeNumber(Number(value), from, min);
 }
 
 /**
@@ -237,6 +245,14 @@ export function resolveServerOptions(options: ServerOptions, env: NodeJS.Process
     file?.max_concurrency,
     DEFAULT_MAX_CONCURRENCY,
   );
+  const threads = pick(
+    'threads',
+    options.threads === undefined ? undefined : assertWholeNumber(options.threads, '--threads', 1),
+    'MXX_THREADS',
+    (raw, from) => parseWholeNumber(raw, from, 1),
+    file?.threads,
+    defaultThreads(),
+  );
   const logFormat = pick(
     'log_format',
     options.logFormat === undefined ? undefined : parseLogFormat(options.logFormat, '--log-format'),
@@ -284,7 +300,7 @@ export function resolveServerOptions(options: ServerOptions, env: NodeJS.Process
     configFile: file?.path ?? null,
     configPath: location.path,
     sources,
-    threads: options.threads,
+    threads,
     leaseMs: env.MXX_LEASE_MS ? parseWholeNumber(env.MXX_LEASE_MS, 'MXX_LEASE_MS', 300) : undefined,
   };
 }

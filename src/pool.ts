@@ -17,8 +17,15 @@ import { recordSpawnerInUse, selectSpawner, SpawnerSelectError, type SpawnerKind
 import { MxxError } from './errors.js';
 
 export interface PoolOptions {
-  /** Worker threads, started at once and kept. @default os.availableParallelism() */
+  /**
+   * The most worker threads (and, with `spawner: 'spawner'`, spawner processes). One is started
+   * with the pool and kept warm; more start only when every live thread holds
+   * `concurrentTasksPerWorker` runs, and leave again after `idleMs` without a run.
+   * @default min(os.availableParallelism(), 4)
+   */
   threads?: number;
+  /** How long a thread beyond the warm one may sit without a run before it (and its spawner) ends, ms. @default 60000 */
+  idleMs?: number;
   /**
    * Runs one thread supervises at once; threads × this is the pool's run capacity.
    * @default max(32, ⌈minCapacity / threads⌉) — 32 or more measured +24–33 % spawn throughput over 1
@@ -52,6 +59,7 @@ export interface PoolOptions {
 
 export interface ResolvedPoolOptions {
   readonly threads: number;
+  readonly idleMs: number;
   readonly concurrentTasksPerWorker: number;
   readonly minCapacity: number;
   readonly workerFile: string;
@@ -71,11 +79,26 @@ function chooseSpawner(): { kind: SpawnerKind; nativePath: string } {
 
 /** Runs per thread unless more are needed to reach `minCapacity`. */
 export const DEFAULT_TASKS_PER_WORKER = 32;
+/** The default thread count never passes this: a 16-core machine must not idle with 16 threads and 16 spawners. */
+export const MAX_DEFAULT_THREADS = 4;
+export const DEFAULT_IDLE_MS = 60_000;
+/**
+ * Threads kept however idle the pool is: starting a thread and its spawner costs tens of ms, which
+ * would make the first run after a quiet spell several times slower than the next.
+ */
+const WARM_THREADS = 1;
+
+/** The CPU count, capped at MAX_DEFAULT_THREADS. */
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(os.availableParallelism(), MAX_DEFAULT_THREADS));
+}
 
 /** Fills the documented defaults and throws an `INVALID_REQUEST` MxxError naming a bad option. */
 export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptions {
-  const threads = options.threads ?? os.availableParallelism();
+  const threads = options.threads ?? defaultThreads();
   assertWhole('threads', threads, 1);
+  const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
+  assertWhole('idleMs', idleMs, 0);
   const minCapacity = options.minCapacity ?? 0;
   assertWhole('minCapacity', minCapacity, 0);
   const concurrentTasksPerWorker = options.concurrentTasksPerWorker ?? Math.max(DEFAULT_TASKS_PER_WORKER, Math.ceil(minCapacity / threads));
@@ -86,7 +109,7 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
   if (typeof workerFile !== 'string' || workerFile === '') invalid(`workerFile must be a path, got ${show(workerFile)}`);
   const onError = options.onError ?? (() => {});
   if (typeof onError !== 'function') invalid(`onError must be a function, got ${show(onError)}`);
-  return { threads, concurrentTasksPerWorker, minCapacity, workerFile, spawner, onError };
+  return { threads, idleMs, concurrentTasksPerWorker, minCapacity, workerFile, spawner, onError };
 }
 
 function assertWhole(name: string, value: unknown, min: number): void {
@@ -128,7 +151,10 @@ export interface ExecutionPool {
    * (SIGKILL to their groups) and resolve `failed`. Resolves once every run has settled.
    */
   close(): Promise<void>;
+  /** The most threads this pool starts. */
   readonly threads: number;
+  /** Threads alive now (one warm, more while runs need them). */
+  readonly liveThreads: number;
   /** Who forks the runs: the compiled helper, the Node spawner, or the threads themselves (absent: not said). */
   readonly spawner?: SpawnerKind | 'thread';
 }
@@ -136,7 +162,11 @@ export interface ExecutionPool {
 /** If the worker has not ended a stopped run well after its grace, the pool SIGKILLs the group. */
 const STOP_BACKSTOP_MS = 5_000;
 
-/** Starts the threads (and, with `spawner: 'spawner'`, their spawner processes) at once. */
+/**
+ * Starts one thread (and, with `spawner: 'spawner'`, its spawner process); more start as runs
+ * need them, up to `threads`, and end after `idleMs` idle. A thread's spawner ends with it: its
+ * stdin closes when the thread is terminated.
+ */
 export function createPool(partial: PoolOptions = {}): ExecutionPool {
   const options = resolvePoolOptions(partial);
   const { threads } = options;
@@ -146,12 +176,12 @@ export function createPool(partial: PoolOptions = {}): ExecutionPool {
   recordSpawnerInUse(spawner);
   const piscina = new Piscina({
     filename: options.workerFile,
-    minThreads: threads,
+    minThreads: Math.min(WARM_THREADS, threads),
     maxThreads: threads,
     concurrentTasksPerWorker: options.concurrentTasksPerWorker,
     // 'sync' parks idle threads and freezes a run's pending timers until the next task arrives.
     atomics: 'disabled',
-    idleTimeout: 24 * 60 * 60 * 1000,
+    idleTimeout: options.idleMs,
     workerData,
   });
   // An unhandled 'error' event would throw in the supervisor's thread.
@@ -224,7 +254,15 @@ export function createPool(partial: PoolOptions = {}): ExecutionPool {
     return closing;
   }
 
-  return { run, close, threads, spawner };
+  return {
+    run,
+    close,
+    threads,
+    get liveThreads() {
+      return piscina.threads.length;
+    },
+    spawner,
+  };
 }
 
 function errorMessage(error: unknown): string {

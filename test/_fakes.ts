@@ -133,6 +133,7 @@ export function createFakePool(options: FakePoolOptions = {}): FakePool {
   const pool: FakePool = {
     runs,
     threads: 1,
+    liveThreads: 1,
     get closed() {
       return closed;
     },

@@ -13,7 +13,7 @@ export default class ConfigCommand extends ServerSettingsCommand {
     category: 'Server',
     description: 'Show the server settings and where each comes from',
     details:
-      "Resolves the settings `mxx server` would use with the same flags — flag, then environment (MXX_SERVER_HOST, MXX_SERVER_PORT, MXX_JOBS_DIR, MXX_API_TOKEN, MXX_MAX_CONCURRENCY, MXX_LOG_FORMAT, MXX_STORE, MXX_ALLOW_ORIGINS), then config.toml (MXX_CONFIG or ~/.mxx/config.toml), then the default — and prints each value with its source. Needs no server. The token is never printed, only whether one is set and from where; a webhook shows only its origin, header values and store passwords are hidden. A config.toml with a problem is reported with its line (exit 2).",
+      "Resolves the settings `mxx server` would use with the same flags — flag, then environment (MXX_SERVER_HOST, MXX_SERVER_PORT, MXX_JOBS_DIR, MXX_API_TOKEN, MXX_MAX_CONCURRENCY, MXX_THREADS, MXX_LOG_FORMAT, MXX_STORE, MXX_ALLOW_ORIGINS), then config.toml (MXX_CONFIG or ~/.mxx/config.toml), then the default — and prints each value with its source. Needs no server. The token is never printed, only whether one is set and from where; a webhook shows only its origin, header values and store passwords are hidden. A config.toml with a problem is reported with its line (exit 2).",
     examples: [
       ['Show the settings', '$0 config'],
       ['What a command line would resolve to', '$0 config --port 8080 --config ./server.toml'],
@@ -55,6 +55,7 @@ function values(r: ResolvedServerOptions, redactUrl: (v: string) => string, webh
     // Never the token itself: only that there is one, and which file holds it.
     token: { set: r.token !== undefined, ...(r.tokenFile === undefined ? {} : { token_file: r.tokenFile }) },
     max_concurrency: r.maxConcurrency,
+    threads: r.threads,
     log_format: r.logFormat,
     ui: r.ui,
     store: r.store === undefined ? null : redactUrl(r.store),

@@ -20,6 +20,11 @@ export abstract class ServerSettingsCommand extends BaseCommand {
     description: 'Most runs at the same time; others wait in a queue (default: MXX_MAX_CONCURRENCY, config.toml max_concurrency or 64)',
     validator: t.cascade(t.isNumber(), [t.isInteger(), t.isAtLeast(1)]),
   });
+  threads = Option.String('--threads', {
+    description:
+      'Most worker threads, each with its spawn helper; one is kept, the others start as runs need them and end after a minute idle (default: MXX_THREADS, config.toml threads or the CPU count, at most 4)',
+    validator: t.cascade(t.isNumber(), [t.isInteger(), t.isAtLeast(1)]),
+  });
   token = Option.String('--token', {
     description: 'API token clients must send; at least 16 characters on a non-loopback address (default: MXX_API_TOKEN or config.toml token_file)',
   });
@@ -49,6 +54,7 @@ export abstract class ServerSettingsCommand extends BaseCommand {
     if (this.port !== undefined) options.port = this.port;
     if (this.jobsDir !== undefined) options.jobsDir = this.jobsDir;
     if (this.maxConcurrency !== undefined) options.maxConcurrency = this.maxConcurrency;
+    if (this.threads !== undefined) options.threads = this.threads;
     if (this.token !== undefined) options.token = this.token;
     if (this.allowOrigin !== undefined) options.allowOrigins = this.allowOrigin;
     if (this.logFormat !== undefined) options.logFormat = this.logFormat;
@@ -74,6 +80,7 @@ export default class ServerCommand extends ServerSettingsCommand {
       ['Let a page on another port call the API', '$0 server --allow-origin http://localhost:3000'],
       ['Log JSON lines, and every request', '$0 server --log-format json --debug'],
       ['Without the web dashboard', '$0 server --no-ui'],
+      ['At most two worker threads', '$0 server --threads 2'],
     ],
   });
 

@@ -10,7 +10,7 @@ import { didYouMean } from '../job/suggest.js';
 import { LOG_FORMATS, type LogFormat } from '../logger.js';
 import { isLabel } from '../job/placement.js';
 
-export const SETTINGS_KEYS = ['host', 'port', 'jobs_dir', 'token_file', 'max_concurrency', 'log_format', 'ui', 'store', 'labels', 'notify'] as const;
+export const SETTINGS_KEYS = ['host', 'port', 'jobs_dir', 'token_file', 'max_concurrency', 'threads', 'log_format', 'ui', 'store', 'labels', 'notify'] as const;
 
 /** What config.toml says, as written (paths not yet resolved); an absent key is undefined. */
 export interface SettingsDocument {
@@ -19,6 +19,8 @@ export interface SettingsDocument {
   jobs_dir?: string;
   token_file?: string;
   max_concurrency?: number;
+  /** The most worker threads (and spawners) of the execution pool. */
+  threads?: number;
   log_format?: LogFormat;
   ui?: boolean;
   store?: string;
@@ -58,6 +60,8 @@ export function parseSettingsDocument(doc: Table, source: string): SettingsDocum
   if (tokenFile !== undefined) out.token_file = tokenFile;
   const maxConcurrency = readNumber(issues, 'max_concurrency', doc.max_concurrency, { integer: true, min: 1 });
   if (maxConcurrency !== undefined) out.max_concurrency = maxConcurrency;
+  const threads = readNumber(issues, 'threads', doc.threads, { integer: true, min: 1 });
+  if (threads !== undefined) out.threads = threads;
   const logFormat = readChoice(issues, 'log_format', doc.log_format, LOG_FORMATS);
   if (logFormat !== undefined) out.log_format = logFormat;
   if (doc.ui !== undefined) {

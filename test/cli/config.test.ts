@@ -1,5 +1,6 @@
 /** `mxx config` and config.toml through the built CLI: precedence, errors and exit codes, token_file against a real server. */
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempHome, liveChildren, runCli, startServerProcess, type TempHome } from '../_cli.js';
@@ -47,6 +48,34 @@ describe('mxx config', () => {
     expect(row('host')).toMatch(new RegExp(`^host +localhost +file ${configPath}$`));
     expect(row('token')).toMatch(/^token +\(none\) +default$/);
     expect(row('store')).toMatch(/^store +\(none\) +default$/);
+  });
+
+  it('threads: --threads > MXX_THREADS > config.toml threads > the CPU count capped at 4; a bad one is refused', async () => {
+    await writeConfig('threads = 3\n');
+    const shown = async (args: string[], env: NodeJS.ProcessEnv): Promise<unknown> => {
+      const r = await runCli(['config', '--json', ...args], { env: { ...home.env, ...env } });
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout).threads;
+    };
+    expect(await shown(['--threads', '1'], { MXX_THREADS: '2' })).toEqual({ value: 1, source: 'flag' });
+    expect(await shown([], { MXX_THREADS: '2' })).toEqual({ value: 2, source: 'env MXX_THREADS' });
+    expect(await shown([], {})).toEqual({ value: 3, source: `file ${configPath}` });
+    await writeConfig('');
+    expect(await shown([], {})).toEqual({ value: Math.min(availableParallelism(), 4), source: 'default' });
+    const table = await runCli(['config', '--threads', '2'], { env: home.env });
+    expect(table.stdout.split('\n').find((line) => line.startsWith('threads '))).toMatch(/^threads +2 +flag$/);
+
+    const flag = await runCli(['config', '--threads', '0'], { env: home.env });
+    expect(flag.code).toBe(2);
+    expect(flag.stderr + flag.stdout).toContain('--threads');
+    const env = await runCli(['config'], { env: { ...home.env, MXX_THREADS: '0' } });
+    expect(env.code).toBe(1);
+    expect(env.stderr).toContain('MXX_THREADS must be a whole number ≥ 1, got 0');
+    await writeConfig('threads = 0\n');
+    const file = await runCli(['server', '--port', '0'], { env: home.env });
+    expect(file.code).toBe(2);
+    expect(file.stderr).toContain(`${configPath}: threads must be a whole number of 1 or more, got 0`);
+    await writeConfig('');
   });
 
   it('a typo in config.toml: the did-you-mean error and exit 2, for mxx config and mxx server alike', async () => {

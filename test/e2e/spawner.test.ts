@@ -142,7 +142,8 @@ describe('execution pool with the spawner process', () => {
   });
 
   it('close() ends the threads, and with them their spawners', async () => {
-    const runs = createPool({ threads: 2, spawner: 'spawner' });
+    // One run per thread, so that the two runs need two threads (and two spawners).
+    const runs = createPool({ threads: 2, spawner: 'spawner', concurrentTasksPerWorker: 1 });
     const events: RunEvent[] = [];
     const handles = [runs.run(request('sleep 30'), track(events)), runs.run(request('sleep 30'), track(events))];
     await waitFor(() => events.filter((event) => event.type === 'started').length === 2, 10_000, 'both started events', 5);
@@ -151,6 +152,35 @@ describe('execution pool with the spawner process', () => {
     await runs.close();
     for (const result of await Promise.all(handles.map((handle) => handle.result))) expect(result.status).toBe('failed');
     for (const pid of spawners) expect(await waitPidGone(pid)).toBe(true);
+  });
+
+  it('starts one thread, more as runs need them up to the cap, and retires idle ones with their spawners; a run after that works', async () => {
+    const runs = pool({ threads: 3, idleMs: 300, concurrentTasksPerWorker: 1 });
+    expect(runs.threads).toBe(3);
+    // One thread kept warm, and no more than its spawner.
+    expect(runs.liveThreads).toBe(1);
+    expect(spawnersOf(process.pid).length).toBeLessThanOrEqual(1);
+    const events: RunEvent[] = [];
+    const handles = [1, 2, 3].map(() => runs.run(request('sleep 0.5'), track(events)));
+    await waitFor(() => events.filter((event) => event.type === 'started').length === 3, 10_000, 'three started events', 5);
+    expect(runs.liveThreads).toBe(3);
+    // One run per thread here, so three threads, each forking from its own spawner.
+    const used = [...new Set(events.flatMap((event) => (event.type === 'started' ? [parentOf(event.pid)] : [])))].sort();
+    expect(used).toHaveLength(3);
+    expect(spawnersOf(process.pid).sort()).toEqual(used);
+    for (const result of await Promise.all(handles.map((handle) => handle.result))) expect(result.status).toBe('completed');
+
+    // Past the idle period the two extra threads are gone, and their spawner processes with them.
+    await waitFor(() => runs.liveThreads === 1, 10_000, 'the idle threads retired', 20);
+    await waitFor(() => used.filter((pid) => isPidAlive(pid)).length === 1, 10_000, 'two spawners gone', 20);
+    const left = spawnersOf(process.pid);
+    expect(left).toHaveLength(1);
+    expect(used).toContain(left[0]);
+
+    const again: RunEvent[] = [];
+    const next = await runs.run(request('echo again'), track(again)).result;
+    expect(next).toMatchObject({ status: 'completed', exitCode: 0, tail: 'again\n' });
+    expect(runs.liveThreads).toBe(1);
   });
 
   it('a server killed by SIGKILL leaves no orphans: its spawners end the runs and exit', async () => {

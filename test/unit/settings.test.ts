@@ -1,6 +1,6 @@
 /** config.toml (SPEC §9): real files in a temporary home, read by resolveServerOptions as the server does. */
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveServerOptions, type ServerOptions } from '../../src/config.js';
@@ -86,14 +86,15 @@ describe('config.toml: strict validation', () => {
 
   it('reports every problem at once, each with what was expected', async () => {
     const path = await config(
-      ['port = "80"', 'max_concurrency = 0', 'log_format = "jsn"', 'ui = "yes"', 'jobs_dir = 3', 'store = ""', 'whatever = 1'].join('\n'),
+      ['port = "80"', 'max_concurrency = 0', 'threads = 2.5', 'log_format = "jsn"', 'ui = "yes"', 'jobs_dir = 3', 'store = ""', 'whatever = 1'].join('\n'),
     );
     const lines = expectMxxError(() => resolveWith(path), 'CONFIG_INVALID').message.split('\n');
     expect(lines).toEqual([
-      `${path}: whatever is not a known key (known keys: host, port, jobs_dir, token_file, max_concurrency, log_format, ui, store, labels, notify)`,
+      `${path}: whatever is not a known key (known keys: host, port, jobs_dir, token_file, max_concurrency, threads, log_format, ui, store, labels, notify)`,
       `${path}: port must be a whole number of 0 or more, got "80"`,
       `${path}: jobs_dir must be a folder path, got 3`,
       `${path}: max_concurrency must be a whole number of 1 or more, got 0`,
+      `${path}: threads must be a whole number of 1 or more, got 2.5`,
       `${path}: log_format must be one of text, json, got "jsn" (did you mean "json"?)`,
       `${path}: ui must be true or false, got "yes"`,
       `${path}: store must be a store URL (e.g. postgres://host/db), got ""`,
@@ -162,6 +163,8 @@ describe('precedence: flag > environment > file > default', () => {
     ['port', { port: 7100 }, { MXX_SERVER_PORT: '7200' }, 'port = 7300', (r: any) => r.port, [7100, 7200, 7300, 5000], 'MXX_SERVER_PORT'],
     ['host', { host: '::1' }, { MXX_SERVER_HOST: 'localhost' }, 'host = "127.0.0.2"', (r: any) => r.host, ['::1', 'localhost', '127.0.0.2', '127.0.0.1'], 'MXX_SERVER_HOST'],
     ['max_concurrency', { maxConcurrency: 2 }, { MXX_MAX_CONCURRENCY: '3' }, 'max_concurrency = 4', (r: any) => r.maxConcurrency, [2, 3, 4, 64], 'MXX_MAX_CONCURRENCY'],
+    // The default is the CPU count, but never more than 4 threads (and as many spawners).
+    ['threads', { threads: 2 }, { MXX_THREADS: '3' }, 'threads = 5', (r: any) => r.threads, [2, 3, 5, Math.min(availableParallelism(), 4)], 'MXX_THREADS'],
     ['log_format', { logFormat: 'json' as const }, { MXX_LOG_FORMAT: 'text' }, 'log_format = "json"', (r: any) => r.logFormat, ['json', 'text', 'json', 'text'], 'MXX_LOG_FORMAT'],
     ['store', { store: 'postgres://flag' }, { MXX_STORE: 'postgres://env' }, 'store = "postgres://file"', (r: any) => r.store, ['postgres://flag', 'postgres://env', 'postgres://file', undefined], 'MXX_STORE'],
     ['jobs_dir', { jobsDir: '/flag/jobs' }, { MXX_JOBS_DIR: '/env/jobs' }, 'jobs_dir = "/file/jobs"', (r: any) => r.paths.jobs, ['/flag/jobs', '/env/jobs', '/file/jobs', '/HOME/jobs'], 'MXX_JOBS_DIR'],
@@ -190,6 +193,16 @@ describe('precedence: flag > environment > file > default', () => {
     );
     expect(expectMxxError(() => resolveServerOptions({}, envOf({ MXX_MAX_CONCURRENCY: '0' })), 'INVALID_REQUEST').message).toMatch(/^MXX_MAX_CONCURRENCY must be a whole number ≥ 1/);
     expect(expectMxxError(() => resolveServerOptions({}, envOf({ MXX_MAX_CONCURRENCY: 'lots' })), 'INVALID_REQUEST').message).toMatch(/^MXX_MAX_CONCURRENCY/);
+    expect(expectMxxError(() => resolveServerOptions({}, envOf({ MXX_THREADS: '0' })), 'INVALID_REQUEST').message).toBe('MXX_THREADS must be a whole number ≥ 1, got 0');
+    expect(expectMxxError(() => resolveServerOptions({}, envOf({ MXX_THREADS: 'two' })), 'INVALID_REQUEST').message).toBe('MXX_THREADS must be a whole number ≥ 1, got "two"');
+    expect(expectMxxError(() => resolveServerOptions({ threads: 0 }, envOf()), 'INVALID_REQUEST').message).toBe('--threads must be a whole number ≥ 1, got 0');
+  });
+
+  it('threads in config.toml must be a whole number of 1 or more', async () => {
+    for (const [line, got] of [['threads = 0', '0'], ['threads = "4"', '"4"'], ['threads = -2', '-2']] as const) {
+      const path = await config(`${line}\n`);
+      expect(expectMxxError(() => resolveWith(path), 'CONFIG_INVALID').message).toBe(`${path}: threads must be a whole number of 1 or more, got ${got}`);
+    }
   });
 });
 

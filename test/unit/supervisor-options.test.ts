@@ -37,7 +37,7 @@ describe('resolveSupervisorOptions', () => {
     const tasks = (options: Partial<SupervisorOptions>) => resolvePoolOptions(resolve(options).pool).concurrentTasksPerWorker;
     expect(tasks({ maxConcurrency: 1000, pool: { threads: 2 } })).toBe(500);
     expect(tasks({ maxConcurrency: 10, pool: { threads: 2 } })).toBe(32);
-    expect(tasks({})).toBe(Math.max(32, Math.ceil(DEFAULT_MAX_CONCURRENCY / availableParallelism())));
+    expect(tasks({})).toBe(Math.max(32, Math.ceil(DEFAULT_MAX_CONCURRENCY / Math.min(availableParallelism(), 4))));
   });
 
   it('keeps pool options given explicitly', () => {

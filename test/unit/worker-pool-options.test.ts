@@ -1,26 +1,43 @@
 /** The execution pool's options: one place fills the defaults and rejects what cannot work. */
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import os, { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { createPool, DEFAULT_TASKS_PER_WORKER, resolvePoolOptions, type PoolOptions } from '../../src/pool.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createPool, DEFAULT_IDLE_MS, DEFAULT_TASKS_PER_WORKER, defaultThreads, MAX_DEFAULT_THREADS, resolvePoolOptions, type PoolOptions } from '../../src/pool.js';
 import { expectMxxError } from '../_server.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 describe('resolvePoolOptions', () => {
   it('fills the documented defaults', () => {
     const resolved = resolvePoolOptions();
     expect(resolved).toMatchObject({
-      threads: availableParallelism(),
+      threads: Math.min(availableParallelism(), 4),
+      idleMs: 60_000,
       concurrentTasksPerWorker: DEFAULT_TASKS_PER_WORKER,
       minCapacity: 0,
       spawner: 'spawner',
       workerFile: `${root}dist/workers/run.js`,
     });
     expect(DEFAULT_TASKS_PER_WORKER).toBe(32);
+    expect([DEFAULT_IDLE_MS, MAX_DEFAULT_THREADS]).toEqual([60_000, 4]);
     expect(existsSync(resolved.workerFile)).toBe(true); // the compiled worker (vitest's globalSetup builds dist/)
     expect(() => resolved.onError(new Error('ignored'))).not.toThrow();
+  });
+
+  it('by default at most 4 threads: a 16-core machine does not get 16 threads and 16 spawners', () => {
+    vi.spyOn(os, 'availableParallelism').mockReturnValue(16);
+    expect(defaultThreads()).toBe(4);
+    expect(resolvePoolOptions().threads).toBe(4);
+    // The runs per thread grow instead, so the pool still holds the caller's limit.
+    expect(resolvePoolOptions({ minCapacity: 256 }).concurrentTasksPerWorker).toBe(64);
+    vi.spyOn(os, 'availableParallelism').mockReturnValue(1);
+    expect(resolvePoolOptions().threads).toBe(1);
+    expect(resolvePoolOptions({ threads: 16 }).threads).toBe(16);
   });
 
   it('raises the runs per thread to reach minCapacity, never below the default; an explicit value wins', () => {
@@ -31,8 +48,9 @@ describe('resolvePoolOptions', () => {
 
   it('keeps what it is given', () => {
     const onError = (): void => {};
-    expect(resolvePoolOptions({ threads: 3, concurrentTasksPerWorker: 1, spawner: 'thread', workerFile: '/x/run.js', onError })).toEqual({
+    expect(resolvePoolOptions({ threads: 3, idleMs: 250, concurrentTasksPerWorker: 1, spawner: 'thread', workerFile: '/x/run.js', onError })).toEqual({
       threads: 3,
+      idleMs: 250,
       concurrentTasksPerWorker: 1,
       minCapacity: 0,
       spawner: 'thread',
@@ -46,6 +64,8 @@ describe('resolvePoolOptions', () => {
     [{ threads: 1.5 }, 'threads must be a whole number ≥ 1, got 1.5'],
     [{ threads: Number.NaN }, 'threads must be a whole number ≥ 1, got NaN'],
     [{ threads: '2' as unknown as number }, 'threads must be a whole number ≥ 1, got "2"'],
+    [{ idleMs: -1 }, 'idleMs must be a whole number ≥ 0, got -1'],
+    [{ idleMs: 0.5 }, 'idleMs must be a whole number ≥ 0, got 0.5'],
     [{ concurrentTasksPerWorker: 0 }, 'concurrentTasksPerWorker must be a whole number ≥ 1, got 0'],
     [{ minCapacity: -1 }, 'minCapacity must be a whole number ≥ 0, got -1'],
     [{ spawner: 'fork' as PoolOptions['spawner'] }, `spawner must be 'thread' or 'spawner', got "fork"`],
