@@ -163,12 +163,13 @@ export function leftoverProcesses(homes: string[]): number[] {
 }
 
 /**
- * A command that appends one line `<job id> <scheduled instant> <its own start, ns>` to `file`:
- * the job and fire from the run's environment (MXX_JOB_ID, MXX_SCHEDULED_AT), the time from
+ * A command that appends one line `<job id> <scheduled instant> <its own start, ns> <run id>` to
+ * `file`: the job, fire and run from the run's environment (MXX_JOB_ID, MXX_SCHEDULED_AT,
+ * MXX_RUN_ID), the time from
  * `date +%s%N` inside the run (a fork of the run's shell: the same cost on every side).
  */
 export function fireLineCmd(file: string): string {
-  return `echo "$MXX_JOB_ID $MXX_SCHEDULED_AT $(date +%s%N)" >> '${file}'`;
+  return `echo "$MXX_JOB_ID $MXX_SCHEDULED_AT $(date +%s%N) $MXX_RUN_ID" >> '${file}'`;
 }
 
 export interface FireLine {
@@ -177,6 +178,7 @@ export interface FireLine {
   scheduledMs: number;
   /** The command's own start, epoch ms (sub-ms). */
   startedMs: number;
+  runId: string;
 }
 
 /** The lines fireLineCmd wrote (a missing file is no lines; a torn last line is skipped). */
@@ -189,12 +191,12 @@ export function readFireLines(file: string): FireLine[] {
   }
   const out: FireLine[] = [];
   for (const line of text.split('\n')) {
-    const [jobId, iso, ns] = line.trim().split(' ');
+    const [jobId, iso, ns, runId = ''] = line.trim().split(' ');
     if (!jobId || !iso || !ns || !/^\d+$/.test(ns)) continue;
     const scheduledMs = Date.parse(iso);
     if (Number.isNaN(scheduledMs)) continue;
     const big = BigInt(ns);
-    out.push({ jobId, scheduledMs, startedMs: Number(big / 1000n) / 1000 });
+    out.push({ jobId, scheduledMs, startedMs: Number(big / 1000n) / 1000, runId });
   }
   return out;
 }

@@ -46,6 +46,8 @@ interface LatenessWindow {
 interface FireCount {
   ran: number;
   duplicates: number;
+  /** The runs whose command wrote a line for a fire that has more than one. */
+  duplicateRuns: Array<{ jobId: string; second: string; runId: string }>;
   missing: Array<{ jobId: string; second: number }>;
 }
 
@@ -59,11 +61,13 @@ function countFires(lines: FireLine[], ids: string[], windowStart: number, windo
   }
   let duplicates = 0;
   for (const n of seen.values()) if (n > 1) duplicates += n - 1;
+  const twice = new Set([...seen].filter(([, n]) => n > 1).map(([key]) => key));
+  const duplicateRuns = lines.filter((l) => twice.has(`${l.jobId} ${l.scheduledMs}`)).map((l) => ({ jobId: l.jobId, second: new Date(l.scheduledMs).toISOString(), runId: l.runId }));
   const missing: FireCount['missing'] = [];
   for (const id of ids) {
     for (let second = windowStart; second < windowEnd; second += 1000) if (!seen.has(`${id} ${second}`)) missing.push({ jobId: id, second });
   }
-  return { ran: seen.size, duplicates, missing };
+  return { ran: seen.size, duplicates, missing, duplicateRuns };
 }
 
 const homesOf = (fleet: Fleet): string[] => fleet.members.map((m) => m.home);
@@ -336,6 +340,9 @@ interface ChaosResult {
   runsByStatus: Record<string, number>;
   /** Run rows of the window's fires with the same (job, second): must be 0. */
   recordDuplicates: number;
+  killLog: Array<{ nodeId: string; killedAt: string; backAt: string }>;
+  /** The records of the runs of fires that ran twice (at most 12). */
+  duplicateSample: unknown[];
   leftovers: number;
 }
 
@@ -354,6 +361,7 @@ async function chaos(ctx: BenchContext, pg: BenchPostgres): Promise<ChaosResult>
     leaseMs: LEASE_MS,
   });
   const kills: number[] = [];
+  const killLog: Array<{ nodeId: string; killedAt: string; backAt: string }> = [];
   let leftovers: number[] = [];
   const windowStart = nextWholeSecond(2000);
   const windowEnd = windowStart + seconds * 1000;
@@ -365,6 +373,7 @@ async function chaos(ctx: BenchContext, pg: BenchPostgres): Promise<ChaosResult>
       kills.push(Date.now());
       await victim.kill9();
       await victim.restart();
+      killLog.push({ nodeId: victim.nodeId, killedAt: new Date(kills.at(-1)!).toISOString(), backAt: new Date().toISOString() });
       if (ctx.options.verbose) ctx.log(`  killed and restarted ${victim.nodeId} (back after ${Date.now() - kills.at(-1)!} ms)`);
     }
     // Fires taken over late (within misfire_grace_time) still get their line.
@@ -400,8 +409,25 @@ async function chaos(ctx: BenchContext, pg: BenchPostgres): Promise<ChaosResult>
     lostOutsideSample: outside.slice(0, 10).map((m) => ({ jobId: m.jobId, second: new Date(m.second).toISOString() })),
     runsByStatus: Object.fromEntries(runs.map((r) => [r.status ?? 'none', Number(r.n)])),
     recordDuplicates: Number(dups!.n),
+    killLog,
+    duplicateSample: await duplicateRecords(pg, fleet, count.duplicateRuns.slice(0, 12)),
     leftovers: leftovers.length,
   };
+}
+
+/** The run records of fires that ran twice (node, status, start, end, error): what the bench shows to explain them. */
+async function duplicateRecords(pg: BenchPostgres, fleet: Fleet, runs: FireCount['duplicateRuns']): Promise<unknown[]> {
+  if (runs.length === 0) return [];
+  const rows = await pg.sql<{ run_id: string; node_id: string; node_epoch: string; state: string; record: Record<string, unknown> }>(
+    fleet.store!,
+    `SELECT run_id, node_id, node_epoch, state, record FROM mxx_runs WHERE run_id = ANY($1::text[])`,
+    [runs.map((r) => r.runId)],
+  );
+  const byId = new Map(rows.map((r) => [r.run_id, r]));
+  return runs.map((r) => {
+    const rec = byId.get(r.runId);
+    return { ...r, node: rec?.node_id, epoch: rec?.node_epoch, state: rec?.state, started_at: rec?.record.started_at, ended_at: rec?.record.ended_at, error: rec?.record.error };
+  });
 }
 
 const fmt = (v: number | null): string => (v === null ? '—' : String(round(v)));

@@ -258,4 +258,47 @@ describe('several servers on one PostgreSQL store', () => {
     expect(nodes.nodes).toHaveLength(2);
     expect(nodes.nodes.every((n: any) => n.alive)).toBe(true);
   }, 60_000);
+
+  it('failover after failover: a server restarted after kill -9 lists the runs the others start next, and a second kill is taken over too', async () => {
+    const homes3 = [await newHome(), await newHome(), await newHome()];
+    const cluster = [await start(homes3[0]!), await start(homes3[1]!), await start(homes3[2]!)];
+    const registered = await call(cluster[0]!.url, '/jobs', {
+      method: 'POST',
+      json: { job_id: 'long', config: { os: { cmd: 'sleep 60' }, schedule: { trigger: 'cron', cron: '* * * * * *' }, lifetime: { lifetime: 90 }, policy: { overlap: 'skip', history: 1000 } } },
+    });
+    expect(registered.status, JSON.stringify(registered.body)).toBe(201);
+    const nodeIndex = async (nodeId: string): Promise<number> => {
+      for (let i = 0; i < cluster.length; i++) if ((await call(cluster[i]!.url, '/health')).body.cluster?.node_id === nodeId) return i;
+      throw new Error(`no server is node ${nodeId}`);
+    };
+    const runningRun = async (not: Set<string>) =>
+      waitFor(async () => (await sql<{ run_id: string; node_id: string }>(`SELECT run_id, node_id FROM mxx_runs WHERE job_id = 'long' AND state = 'running' AND record->>'pid' IS NOT NULL`)).find((r) => !not.has(r.run_id)) ?? null, LEASE_MS + 8000, 'a running run of the job', 50);
+    const seen = new Set<string>();
+    const first = await runningRun(seen);
+    seen.add(first.run_id);
+    const x = await nodeIndex(first.node_id);
+    cluster[x]!.child.kill('SIGKILL');
+    // The next run, on another server, once the killed one's lease lapsed; then it comes back.
+    const second = await runningRun(seen);
+    seen.add(second.run_id);
+    expect(second.node_id).not.toBe(first.node_id);
+    cluster[x] = await start(homes3[x]!);
+    // The restarted server lists it running (what `mxx runs` and the dashboard read).
+    await waitFor(async () => {
+      const runs = (await call(cluster[x]!.url, '/jobs/long/runs?limit=100')).body?.runs ?? [];
+      return runs.find((r: { run_id: string; status: string }) => r.run_id === second.run_id && r.status === 'running') ?? null;
+    }, 2000, `the restarted server to list the run ${second.run_id} running on ${second.node_id}`, 50);
+    // Kill the server running it: the next run starts somewhere else, and every server lists it.
+    const y = await nodeIndex(second.node_id);
+    cluster[y]!.child.kill('SIGKILL');
+    const third = await runningRun(seen);
+    expect(third.node_id).not.toBe(second.node_id);
+    for (const i of [0, 1, 2].filter((i) => i !== y)) {
+      await waitFor(async () => {
+        const runs = (await call(cluster[i]!.url, '/jobs/long/runs?limit=100')).body?.runs ?? [];
+        return runs.find((r: { run_id: string; status: string }) => r.run_id === third.run_id && r.status === 'running') ?? null;
+      }, 2000, `server ${i} to list the run ${third.run_id} running on ${third.node_id}`, 50);
+    }
+    expect((await call(cluster[x]!.url, '/jobs/long', { method: 'DELETE' })).status).toBe(200);
+  }, 90_000);
 });
