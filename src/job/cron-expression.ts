@@ -13,6 +13,12 @@ const NICKNAMES: Record<string, string> = {
 };
 
 /**
+ * One plan per distinct pattern (plans are never changed), as sharedCron keeps one croner instance
+ * per pattern: 100 000 jobs on a few thousand daily times hold a few thousand plans.
+ */
+const plans = new Map<string, CronPlan>();
+
+/**
  * Plans an expression of 5 fields (minute hour day month weekday) or 6 (seconds first), or a
  * nickname like `@daily`. 0 and 7 are Sunday; day-of-month and day-of-week are ORed when both are
  * restricted (croner's default, as Vixie cron). Throws an Error whose message is a predicate
@@ -28,6 +34,8 @@ export function planExpressionCron(expression: string): CronPlan {
   }
   const full = parts.length === 5 ? ['0', ...parts] : parts;
   const pattern = full.join(' ');
+  const known = plans.get(pattern);
+  if (known) return known;
   const plan: CronPlan = { pattern, domAndDow: false };
   try {
     // Validates it, and keeps the (shared) croner instance the walker will use.
@@ -35,5 +43,6 @@ export function planExpressionCron(expression: string): CronPlan {
   } catch (error) {
     throw new Error(`is not a valid cron expression, got ${JSON.stringify(text)} (${String((error as Error).message).replace(/^CronPattern: /, '')})`);
   }
+  plans.set(pattern, plan);
   return plan;
 }

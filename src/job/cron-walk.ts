@@ -77,39 +77,38 @@ function isSkippedDay(wall: number, gapStart: number, gapEnd: number): boolean {
   return dayStart >= gapStart && dayStart + DAY <= gapEnd;
 }
 
-/** Returns `next(after)`: the first fire instant strictly after `after`, or null if there is none. */
-export function createCronWalker(plan: CronPlan, timeZone: string): (after: number) => number | null {
-  sharedCron(plan);
+/** The reading `wall` already happened at an earlier instant (second pass of a fall-back). */
+function isRepeat(timeZone: string, wall: number, instant: number): boolean {
+  const before = zoneOffset(timeZone, instant - 3 * 3_600_000);
+  return before > zoneOffset(timeZone, instant) && zoneOffset(timeZone, wall - before) === before;
+}
 
-  /** The reading `wall` already happened at an earlier instant (second pass of a fall-back). */
-  function isRepeat(wall: number, instant: number): boolean {
-    const before = zoneOffset(timeZone, instant - 3 * 3_600_000);
-    return before > zoneOffset(timeZone, instant) && zoneOffset(timeZone, wall - before) === before;
-  }
-
-  return function next(after: number): number | null {
-    let t = after;
-    let inclusive = false; // after a transition, a match exactly at its wall time counts
-    for (let i = 0; i < MAX_STEPS; i++) {
-      const offset = zoneOffset(timeZone, t);
-      const wall = nextWallMatch(plan, t + offset - (inclusive ? 1 : 0));
-      if (wall === null) return null;
-      const candidate = wall - offset;
-      const transition = nextTransition(timeZone, t, candidate);
-      if (transition === null) {
-        if (isRepeat(wall, candidate)) {
-          [t, inclusive] = [candidate, false];
-          continue;
-        }
-        return candidate;
+/**
+ * The first fire instant of `plan` in `timeZone` strictly after `after`, or null if there is none.
+ * A plain function of its arguments (no closure per job: a schedule keeps only the plan and zone).
+ */
+export function nextCronFire(plan: CronPlan, timeZone: string, after: number): number | null {
+  let t = after;
+  let inclusive = false; // after a transition, a match exactly at its wall time counts
+  for (let i = 0; i < MAX_STEPS; i++) {
+    const offset = zoneOffset(timeZone, t);
+    const wall = nextWallMatch(plan, t + offset - (inclusive ? 1 : 0));
+    if (wall === null) return null;
+    const candidate = wall - offset;
+    const transition = nextTransition(timeZone, t, candidate);
+    if (transition === null) {
+      if (isRepeat(timeZone, wall, candidate)) {
+        [t, inclusive] = [candidate, false];
+        continue;
       }
-      const newOffset = zoneOffset(timeZone, transition);
-      // Spring forward: readings in [transition + offset, transition + newOffset) do not exist.
-      if (newOffset > offset && wall < transition + newOffset && !isSkippedDay(wall, transition + offset, transition + newOffset)) return transition;
-      // Fall back: resume after the repeated readings, so none of them fires twice.
-      t = newOffset < offset ? transition + (offset - newOffset) : transition;
-      inclusive = true;
+      return candidate;
     }
-    return null;
-  };
+    const newOffset = zoneOffset(timeZone, transition);
+    // Spring forward: readings in [transition + offset, transition + newOffset) do not exist.
+    if (newOffset > offset && wall < transition + newOffset && !isSkippedDay(wall, transition + offset, transition + newOffset)) return transition;
+    // Fall back: resume after the repeated readings, so none of them fires twice.
+    t = newOffset < offset ? transition + (offset - newOffset) : transition;
+    inclusive = true;
+  }
+  return null;
 }

@@ -13,6 +13,7 @@ import { parseScheduleSection } from './parse-schedule.js';
 import { didYouMean } from './suggest.js';
 import type { JobCommand, JobDefinition, JobLifetime, JobPolicy, OverlapPolicy } from './types.js';
 import { DEFAULT_HISTORY_KEEP } from './defaults.js';
+import { intern, NO_ENV } from './intern.js';
 
 export { formatIssue } from './issues.js';
 
@@ -89,7 +90,7 @@ function parseLifetime(issues: Issues, s: Table): JobLifetime {
   checkKeys(issues, s, LIFETIME_KEYS, 'lifetime');
   const lifetime = readNumber(issues, 'lifetime.lifetime', s.lifetime, { min: 0, exclusive: true, max: ONE_YEAR });
   const grace = readNumber(issues, 'lifetime.grace', s.grace, { min: 0, max: ONE_YEAR }) ?? 5;
-  return { ...(lifetime === undefined ? {} : { lifetime }), grace };
+  return intern('lifetime', lifetime === undefined ? { grace } : { lifetime, grace });
 }
 
 function parseOs(issues: Issues, s: Table): JobCommand | undefined {
@@ -127,13 +128,13 @@ function parseOs(issues: Issues, s: Table): JobCommand | undefined {
     } else issues.add('os.kill', `must be a process name or an array of process names, got ${shown(s.kill)}`);
   }
   if (command === undefined) return undefined;
-  return { cmd: command, ...(cwd === undefined ? {} : { cwd }), env, ...(kill ? { kill } : {}) };
+  return { cmd: command, ...(cwd === undefined ? {} : { cwd }), env: Object.keys(env).length === 0 ? NO_ENV : env, ...(kill ? { kill } : {}) };
 }
 
 function parsePolicy(issues: Issues, s: Table): JobPolicy {
   checkKeys(issues, s, POLICY_KEYS, 'policy');
   const group = readString(issues, 'policy.group', s.group, 'a group name');
-  return {
+  return intern('policy', {
     overlap: readChoice(issues, 'policy.overlap', s.overlap, OVERLAP_POLICIES) ?? 'skip',
     max_instances: readNumber(issues, 'policy.max_instances', s.max_instances, { min: 1, integer: true }) ?? 1,
     retries: readNumber(issues, 'policy.retries', s.retries, { min: 0, integer: true }) ?? 0,
@@ -141,7 +142,7 @@ function parsePolicy(issues: Issues, s: Table): JobPolicy {
     misfire_grace_time: readNumber(issues, 'policy.misfire_grace_time', s.misfire_grace_time, { min: 0 }) ?? 60,
     history: readNumber(issues, 'policy.history', s.history, { min: 1, integer: true }) ?? DEFAULT_HISTORY_KEEP,
     ...(group === undefined ? {} : { group }),
-  };
+  });
 }
 
 /**

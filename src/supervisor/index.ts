@@ -36,7 +36,8 @@ import { findOverlaps } from './overlaps.js';
 import { resolveSupervisorOptions, type SupervisorOptions } from './options.js';
 import { emitEnded, RunEngine } from './run-engine.js';
 import { notRunRecord } from './run-record.js';
-import { armJob, disarmJob, FIRE_LEAD_MS } from './timers.js';
+import { FireQueue } from './fire-queue.js';
+import { armJob, disarmJob, FIRE_LEAD_MS, firedFromQueue, type FireHandler } from './timers.js';
 import { statusEpoch, touch, type FireRequest, type Job } from './types.js';
 import type {
   Cancelled,
@@ -84,6 +85,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly history: History;
   private readonly pool: ExecutionPool;
   private readonly table = new JobTable();
+  /** Every job's armed fire, behind one timer. */
+  private readonly fires: FireQueue;
+  private readonly onFire: FireHandler = (job, nominal, planned) => this.onTimer(job, nominal, planned);
   private readonly engine: RunEngine;
   private readonly counters: RunCounters;
   private readonly loadErrors: LoadErrors;
@@ -117,6 +121,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.history = this.store.history;
     this.counters = new RunCounters(this.registry, this.table);
     this.faults = new FaultLog(this.logger);
+    this.fires = new FireQueue({
+      onDue: (job, at) => firedFromQueue(job, at, this.onFire),
+      onError: (error) => this.logger.error('a job\'s fire failed', { error: error instanceof Error ? error : String(error) }),
+    });
     this.events = new EventHub(
       options.eventBuffer,
       (error) => this.logger.error('an event listener failed', { error: error instanceof Error ? error : String(error) }),
@@ -245,6 +253,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       });
       this.clock?.stop();
       for (const job of this.table.values()) disarmJob(job, { retriesToo: true });
+      this.fires.clear();
       await this.engine.shutdown();
       await this.pool.close();
       this.counters.flush();
@@ -377,14 +386,19 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   private definitionOf(entry: RegistryEntry): JobDefinition {
     const doc = entry.schedule ? { ...entry.config, schedule: entry.schedule } : entry.config;
-    return parseJobDocument(doc, { id: entry.job_id, source: entry.file ?? `registry entry ${entry.job_id}` });
+    const def = parseJobDocument(doc, { id: entry.job_id, source: entry.file ?? `registry entry ${entry.job_id}` });
+    // The parse made plain copies of the entry's config and schedule; the stored ones are already
+    // plain JSON (they were such copies when saved) and are never edited: keep one, not two.
+    def.config = entry.config;
+    def.scheduleDoc = entry.schedule;
+    return def;
   }
 
   // ── timers ───────────────────────────────────────────────────────────────
 
   private arm(job: Job, after = Date.now()): void {
     if (this.closing) return;
-    armJob(job, (fired, nominal, planned) => this.onTimer(fired, nominal, planned), after);
+    armJob(job, this.fires, after);
   }
 
   /**

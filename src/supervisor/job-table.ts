@@ -3,6 +3,7 @@ import { createSchedule } from '../job/schedule.js';
 import type { JobDefinition } from '../job/types.js';
 import type { RegistryEntry } from '../records.js';
 import { DEFAULT_HISTORY_KEEP } from '../job/defaults.js';
+import { LazyMap, LazySet } from './lazy-collections.js';
 import { disarmJob } from './timers.js';
 import { statusEpoch, touch, type ActiveRun, type Job } from './types.js';
 
@@ -38,9 +39,9 @@ export class JobTable {
       timer: null,
       nextFire: null,
       lastFired: previous?.lastFired ?? null,
-      active: previous?.active ?? new Map(),
+      active: previous?.active ?? new LazyMap(),
       pending: previous?.pending ?? null,
-      retryTimers: previous?.retryTimers ?? new Set(),
+      retryTimers: previous?.retryTimers ?? new LazySet(),
       fireSeconds: null,
       version: ++statusEpoch.value,
     };

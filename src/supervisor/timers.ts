@@ -1,6 +1,6 @@
 /** Arming a job's next fire on the wall clock, with its jitter. */
+import type { FireQueue } from './fire-queue.js';
 import { touch, type Job } from './types.js';
-import { setWallTimer } from './wall-timer.js';
 
 /** `onFire(job, nominal, planned)`: nominal is the schedule's instant, planned adds the jitter. */
 export type FireHandler = (job: Job, nominal: number, planned: number) => void;
@@ -11,8 +11,11 @@ export type FireHandler = (job: Job, nominal: number, planned: number) => void;
  */
 export const FIRE_LEAD_MS = 10;
 
-/** Arms the first fire strictly after `after`; nothing for on-demand, paused or exhausted jobs. */
-export function armJob(job: Job, onFire: FireHandler, after = Date.now()): void {
+/**
+ * Arms the first fire strictly after `after` in `queue`; nothing for on-demand, paused or exhausted
+ * jobs. The queue's onDue hands the job back with the armed instant: see firedFromQueue.
+ */
+export function armJob(job: Job, queue: FireQueue, after = Date.now()): void {
   disarmJob(job);
   if (!job.schedule || job.entry.paused) return;
   const next = job.schedule.next(after);
@@ -20,10 +23,14 @@ export function armJob(job: Job, onFire: FireHandler, after = Date.now()): void 
   const jitter = job.def.schedule?.jitter ? Math.random() * job.def.schedule.jitter * 1000 : 0;
   job.nextFire = next;
   touch(job);
-  job.timer = setWallTimer(next + jitter - FIRE_LEAD_MS, () => {
-    job.timer = null;
-    onFire(job, next, next + jitter);
-  });
+  job.timer = queue.add(job, next + jitter - FIRE_LEAD_MS);
+}
+
+/** For the queue's onDue: the armed fire of `job` went off at `at`; calls onFire with its instants. */
+export function firedFromQueue(job: Job, at: number, onFire: FireHandler): void {
+  const nominal = job.nextFire;
+  job.timer = null;
+  if (nominal !== null) onFire(job, nominal, at + FIRE_LEAD_MS);
 }
 
 /** Cancels the armed fire; with `retriesToo`, also the job's pending retries (unregister, pause, shutdown). */

@@ -3,6 +3,7 @@ import type { Schedule } from '../job/schedule.js';
 import type { RegistryEntry, RunRecord, RunTrigger } from '../records.js';
 import type { RunHandle } from '../pool.js';
 import type { StopReason } from '../../workers/protocol.js';
+import type { LazyMap, LazySet } from './lazy-collections.js';
 import type { WallTimer } from './wall-timer.js';
 
 /** A request to run a job once: from its schedule, a user, or a retry. */
@@ -43,15 +44,16 @@ export interface Job {
   entry: RegistryEntry;
   /** Null for on-demand jobs. */
   schedule: Schedule | null;
+  /** The armed fire (in the supervisor's FireQueue), or null. */
   timer: WallTimer | null;
   /** Nominal instant of the armed fire. */
   nextFire: number | null;
   /** Nominal instant of the newest fire handed to the run engine (kept across a replacement). */
   lastFired: number | null;
-  active: Map<string, ActiveRun>;
+  active: LazyMap<string, ActiveRun>;
   /** overlap = 'queue': the one fire waiting for the current run to end. */
   pending: ActiveRun | null;
-  retryTimers: Set<WallTimer>;
+  retryTimers: LazySet<WallTimer>;
   /** Upcoming fire seconds (epoch s), for overlap warnings; recomputed when stale. */
   fireSeconds: number[] | null;
   /** Set by `touch` whenever anything its status shows changes: no two states of any jobs share one. */
