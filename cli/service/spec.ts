@@ -27,7 +27,7 @@ export const LAUNCHD_LABEL = 'dev.mxx.server';
 export const STOP_TIMEOUT_S = 60;
 
 /** The flags of `mxx server` a service passes on (ServerOptions as ServerSettingsCommand fills them). */
-export type ServerFlagOptions = Pick<ServerOptions, 'configFile' | 'host' | 'port' | 'jobsDir' | 'maxConcurrency' | 'allowOrigins' | 'ui' | 'logFormat' | 'debug'>;
+export type ServerFlagOptions = Pick<ServerOptions, 'configFile' | 'host' | 'port' | 'jobsDir' | 'maxConcurrency' | 'threads' | 'allowOrigins' | 'ui' | 'logFormat' | 'debug'>;
 
 /**
  * The flags back in `mxx server` spelling, in its help's order; a relative --config or --jobs-dir is
@@ -42,6 +42,7 @@ export function serverFlags(options: ServerFlagOptions, cwd: string): string[] {
   if (options.port !== undefined) flags.push('--port', String(options.port));
   if (options.jobsDir !== undefined) flags.push('--jobs-dir', absolute(options.jobsDir));
   if (options.maxConcurrency !== undefined) flags.push('--max-concurrency', String(options.maxConcurrency));
+  if (options.threads !== undefined) flags.push('--threads', String(options.threads));
   for (const origin of options.allowOrigins ?? []) flags.push('--allow-origin', origin);
   if (options.ui !== undefined) flags.push(options.ui ? '--ui' : '--no-ui');
   if (options.logFormat !== undefined) flags.push('--log-format', options.logFormat);
