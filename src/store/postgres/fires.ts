@@ -61,7 +61,9 @@ export interface FireOwner {
 
 /**
  * Moves the unfinished fires of `owners` to `to`: fires with no run, with a run that was never
- * recorded, or with a run just interrupted. A finished run's fire stays where it is (it ran).
+ * recorded, or with a run just interrupted. A finished run's fire stays where it is (it ran). A
+ * just-interrupted run stays on its fire (it may have started): the taker does not run it again,
+ * and a later takeover of the taker must not take it for a fire that never ran.
  */
 export async function takeOverFires(
   client: pg.PoolClient,
@@ -81,7 +83,8 @@ export async function takeOverFires(
           OR NOT EXISTS (SELECT 1 FROM mxx_runs r WHERE r.run_id = f.run_id)
        FOR UPDATE OF f
      )
-     UPDATE mxx_fires f SET claimed_by = $4, claimed_epoch = $5, claimed_at = now(), run_id = NULL
+     UPDATE mxx_fires f SET claimed_by = $4, claimed_epoch = $5, claimed_at = now(),
+       run_id = CASE WHEN f.run_id = ANY($3::text[]) THEN f.run_id END
      FROM old WHERE f.job_id = old.job_id AND f.scheduled_at = old.scheduled_at
      RETURNING old.job_id, old.scheduled_at, old.claimed_by, old.run_id`,
     [live.map((o) => o.nodeId), live.map((o) => o.upToEpoch), interrupted.map((r) => r.runId), to.nodeId, to.epoch],
