@@ -237,22 +237,11 @@ export function resolveServerOptions(options: ServerOptions, env: NodeJS.Process
     });
   }
   // Checked here, not only by the supervisor: the message names the flag, and no home is locked yet.
-  const maxConcurrency = pick(
-    'max_concurrency',
-    options.maxConcurrency === undefined ? undefined : assertWholeNumber(options.maxConcurrency, '--max-concurrency', 1),
-    'MXX_MAX_CONCURRENCY',
-    (raw, from) => parseWholeNumber(raw, from, 1),
-    file?.max_concurrency,
-    DEFAULT_MAX_CONCURRENCY,
-  );
-  const threads = pick(
-    'threads',
-    options.threads === undefined ? undefined : assertWholeNumber(options.threads, '--threads', 1),
-    'MXX_THREADS',
-    (raw, from) => parseWholeNumber(raw, from, 1),
-    file?.threads,
-    defaultThreads(),
-  );
+  /** A count of at least 1 (max_concurrency, threads): flag, variable, file, default. */
+  const pickCount = (name: SettingName, flag: number | undefined, flagName: string, envName: string, inFile: number | undefined, fallback: number): number =>
+    pick(name, flag === undefined ? undefined : assertWholeNumber(flag, flagName, 1), envName, (raw, from) => parseWholeNumber(raw, from, 1), inFile, fallback);
+  const maxConcurrency = pickCount('max_concurrency', options.maxConcurrency, '--max-concurrency', 'MXX_MAX_CONCURRENCY', file?.max_concurrency, DEFAULT_MAX_CONCURRENCY);
+  const threads = pickCount('threads', options.threads, '--threads', 'MXX_THREADS', file?.threads, defaultThreads());
   const logFormat = pick(
     'log_format',
     options.logFormat === undefined ? undefined : parseLogFormat(options.logFormat, '--log-format'),

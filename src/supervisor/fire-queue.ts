@@ -7,9 +7,7 @@
  * the order they were armed.
  */
 import type { Job } from './types.js';
-import type { WallTimer } from './wall-timer.js';
-
-const MAX_CHUNK_MS = 15_000;
+import { MAX_CHUNK_MS, type WallTimer } from './wall-timer.js';
 
 /** One armed fire: its place in the heap, and cancel() to take it out. */
 class ArmedFire implements WallTimer {

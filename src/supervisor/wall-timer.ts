@@ -3,7 +3,8 @@
  * see a suspend or a clock change; sleeping in chunks and re-reading Date.now() on every wake
  * makes a fire follow the wall clock instead of drifting.
  */
-const MAX_CHUNK_MS = 15_000;
+/** The longest single setTimeout of a wall-clock wait (also FireQueue's). */
+export const MAX_CHUNK_MS = 15_000;
 
 export interface WallTimer {
   readonly at: number;
