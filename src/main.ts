@@ -197,5 +197,22 @@ export async function runServer(options: StartOptions = {}): Promise<void> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    afterStopSignals();
   }
+}
+
+let lateSignalsHandled = false;
+
+/**
+ * Once the server has stopped, the process still takes a moment to exit (threads and handles
+ * closing). A SIGTERM or SIGINT in that moment (a service manager that also signals, the user
+ * pressing Ctrl-C again) would otherwise take Node's default action and turn a clean stop into a
+ * death by signal; the stop is done, so it exits 0. Signal listeners do not keep the process alive.
+ */
+function afterStopSignals(): void {
+  if (lateSignalsHandled) return;
+  lateSignalsHandled = true;
+  const exit = (): void => process.exit(0);
+  process.on('SIGINT', exit);
+  process.on('SIGTERM', exit);
 }

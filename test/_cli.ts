@@ -123,7 +123,10 @@ export function startServerProcess(home: TempHome, options: { bin?: 'mxx' | 'mxx
         child,
         output: () => output,
         async stop() {
-          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          // A server asked to shut down through the API is exiting by itself: a SIGTERM could land
+          // in Node's teardown, where the default action applies, and report a clean stop as killed.
+          const exiting = /shutdown requested through the API|server stopped/.test(output);
+          if (child.exitCode === null && child.signalCode === null && !exiting) child.kill('SIGTERM');
           const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
           const code = await exited;
           clearTimeout(kill);
