@@ -28,9 +28,9 @@ export async function mxxPrecision(ctx: BenchContext, jobs: number): Promise<Mxx
     jobs,
     seconds,
     leadMs: ctx.pick(2000, 200),
-    drainMs: ctx.pick(2000, jobs === 1000 ? 500 : 300),
-    // The 1000-job run also serves the saturation scenario, which reports the API meanwhile.
-    probeApi: jobs === 1000,
+    drainMs: ctx.pick(2000, jobs >= 1000 ? 500 : 300),
+    // The 1000-job run also serves the saturation scenario (quick), which reports the API meanwhile.
+    probeApi: jobs >= 1000,
   });
   if (jobs === 1000) ctx.shared.set(SATURATION_KEY, result);
   return result;

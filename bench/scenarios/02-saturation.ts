@@ -1,7 +1,9 @@
 /**
- * 2. Saturation: 1000 jobs each second is beyond this machine's spawn capacity. The sustained spawn
- * rate against a raw spawn loop (64 in flight, the server's default concurrency), how every fire
- * was accounted for, and the API's latency meanwhile.
+ * 2. Saturation: 1500 jobs each second (quick: 1000) is beyond this machine's spawn capacity. The
+ * sustained spawn rate against a raw spawn loop (64 in flight, the server's default concurrency),
+ * how every fire was accounted for, and the API's latency meanwhile. The offered load is above 1.3×
+ * the raw loop (~850–900 /s here), so the figure measures the server, not the offer: with the
+ * compiled helper all 1000 fires/s of scenario 1's largest case ran (2026-12-06).
  */
 import type { SpawnLoopResult } from '../agents/spawn-loop.js';
 import { runAgent } from '../lib/procs.js';
@@ -12,9 +14,9 @@ import { mxxPrecision } from './01-fire-precision.js';
 export const saturation: Scenario = {
   n: 2,
   id: 'saturation',
-  title: 'Saturation: 1000 jobs every second',
+  title: 'Saturation: 1500 jobs every second (quick: 1000)',
   async run(ctx) {
-    const mxx = await mxxPrecision(ctx, 1000);
+    const mxx = await mxxPrecision(ctx, ctx.pick(1500, 1000));
     ctx.log('raw spawn loop, 64 in flight');
     const raw = await runAgent<SpawnLoopResult>('spawn-loop', { inFlight: 64, cmd: 'true', seconds: ctx.pick(5, 1) }, { timeoutMs: 60_000 });
     const api = summarize(mxx.api);
