@@ -1,0 +1,3 @@
+/** test/e2e/server-lifecycle.test.ts with the Node spawner forced (the default once dist/native/mxx-spawn is built is the helper). */
+import './_node.js';
+import '../e2e/server-lifecycle.test.js';
