@@ -14,7 +14,7 @@ import { createRegistry } from '../../src/registry/index.js';
 import type { RegistryEntry } from '../../src/records.js';
 import { makeTempDir } from '../lib/home.js';
 import { forkOrigin, jobDocument, jobId, lateness, runsOf, startMxxServer, trigger, waitForRunEnd, writeRegistry, dailyCron, type JobOptions } from '../lib/mxx.js';
-import { rssMb } from '../lib/linux-proc.js';
+import { rssMb, treeRssMb } from '../lib/linux-proc.js';
 import { runAgent } from '../lib/procs.js';
 import { atMost, row, type BenchContext, type Row, type Scenario } from '../lib/scenario.js';
 import { summarize, type Summary } from '../lib/stats.js';
@@ -26,6 +26,8 @@ export interface RegistrySizeRun {
   forkOrigin: string;
   startMs: number;
   rssMb: number | null;
+  /** The server and its helpers (spawner processes), read with rssMb. */
+  treeRssMb: number | null;
   dispatch: Summary;
 }
 
@@ -83,6 +85,7 @@ async function measure(ctx: BenchContext, jobs: number, triggers: number): Promi
   try {
     await sleep(500);
     const rss = rssMb(server.pid);
+    const treeRss = treeRssMb(server.pid);
     const origin = await forkOrigin(server);
     for (let i = 0; i < 10; i++) await waitForRunEnd(server, await trigger(server, 'probe'));
     const measured = new Set<string>();
@@ -95,7 +98,7 @@ async function measure(ctx: BenchContext, jobs: number, triggers: number): Promi
       .filter((r) => measured.has(r.run_id))
       .map(lateness)
       .filter((l): l is number => l !== null);
-    return { jobs, forkOrigin: origin, startMs: server.startMs, rssMb: rss, dispatch: summarize(late) };
+    return { jobs, forkOrigin: origin, startMs: server.startMs, rssMb: rss, treeRssMb: treeRss, dispatch: summarize(late) };
   } finally {
     await server.dispose();
   }
