@@ -165,7 +165,8 @@ describe('the store password never shows', () => {
     expect(during, 'the outage was logged').toMatch(/error|warn/i);
     expectNoSecret(during, 'the server log during the outage');
 
-    expect(await server.stop()).toBe(0);
+    const code = await server.stop();
+    expect(code, `the server's exit after SIGTERM (signal ${String(server.child.signalCode)}); its log ends:\n${server.output().slice(-3000)}`).toBe(0);
     const log = server.output();
     // Debug level really was on: requests are logged.
     expect(log).toMatch(/DEBUG request method=GET path=\/api\/scheduler\/health/);
