@@ -41,6 +41,16 @@ export function createLogFollowers(supervisor: Supervisor, limit: number, logger
   supervisor.on('run-output', (run) => nudge(run.runId));
   supervisor.on('run-end', (record) => nudge(record.run_id));
 
+  /** The run wrote no output at all: no tail kept, nothing cut at the cap. */
+  const endedQuietly = (runId: string): boolean => {
+    try {
+      const record = supervisor.run(runId);
+      return !record.output_tail && record.log_truncated !== true;
+    } catch {
+      return false; // its record is gone (the job's runs were cleared): the file decides
+    }
+  };
+
   function follow(runId: string, path: string): ReadableStream<Uint8Array> {
     if (count >= limit) {
       throw new MxxError('TOO_MANY_SUBSCRIBERS', `${limit} clients already follow run logs, the most this server allows`, {
@@ -85,6 +95,19 @@ export function createLogFollowers(supervisor: Supervisor, limit: number, logger
             follower.nudged = false;
             // Asked before reading: what the run wrote before it ended is then read below.
             const ended = !supervisor.isRunActive(runId);
+            // No file work while there is nothing new: the worker announces each growth of the log
+            // (after the write) with a wake-up, and a quiet run that ended has nothing to read.
+            // Most runs print little or nothing, and an open, reads and a close per follower were
+            // the largest part of following on the server's thread.
+            if (!ended && (supervisor.runOutputBytes(runId) ?? Infinity) <= position) {
+              if (!follower.nudged) await waitForNudge();
+              continue;
+            }
+            if (ended && file === null && position === 0 && endedQuietly(runId)) {
+              close();
+              controller.close();
+              return;
+            }
             file ??= await openLogFile(path);
             const chunk = file ? await readChunk(file, position) : new Uint8Array(0);
             if (closed) return;

@@ -789,6 +789,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return this.engine.runs.has(runId);
   }
 
+  /** Bytes in an active run's log so far, as its last output event said; undefined once it has ended. */
+  runOutputBytes(runId: string): number | undefined {
+    return this.engine.runs.get(runId)?.outputBytes;
+  }
+
   runLogPath(run: Pick<RunRecord, 'job_id' | 'run_id'>): string {
     return runLogFile(this.paths, run.job_id, run.run_id);
   }
