@@ -37,7 +37,7 @@ import { resolveSupervisorOptions, type SupervisorOptions } from './options.js';
 import { emitEnded, RunEngine } from './run-engine.js';
 import { notRunRecord } from './run-record.js';
 import { FireQueue } from './fire-queue.js';
-import { armJob, disarmJob, FIRE_LEAD_MS, firedFromQueue, type FireHandler } from './timers.js';
+import { armJob, CLUSTER_FIRE_LEAD_MS, disarmJob, FIRE_LEAD_MS, firedFromQueue, type FireHandler } from './timers.js';
 import { statusEpoch, touch, type FireRequest, type Job } from './types.js';
 import type {
   Cancelled,
@@ -87,6 +87,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly table = new JobTable();
   /** Every job's armed fire, behind one timer. */
   private readonly fires: FireQueue;
+  /** How far ahead of its instant a fire is handled (timers.ts): longer when it is claimed in a database first. */
+  private readonly fireLeadMs: number;
   private readonly onFire: FireHandler = (job, nominal, planned) => this.onTimer(job, nominal, planned);
   private readonly engine: RunEngine;
   private readonly counters: RunCounters;
@@ -121,8 +123,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.history = this.store.history;
     this.counters = new RunCounters(this.registry, this.table);
     this.faults = new FaultLog(this.logger);
+    this.fireLeadMs = this.store.coordination ? CLUSTER_FIRE_LEAD_MS : FIRE_LEAD_MS;
     this.fires = new FireQueue({
-      onDue: (job, at) => firedFromQueue(job, at, this.onFire),
+      onDue: (job, at) => firedFromQueue(job, at, this.onFire, this.fireLeadMs),
       onError: (error) => this.logger.error('a job\'s fire failed', { error: error instanceof Error ? error : String(error) }),
     });
     this.events = new EventHub(
@@ -398,7 +401,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   private arm(job: Job, after = Date.now()): void {
     if (this.closing) return;
-    armJob(job, this.fires, after);
+    armJob(job, this.fires, after, this.fireLeadMs);
   }
 
   /**
@@ -414,7 +417,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       if (!job.timer || job.nextFire === null) continue;
       const nominal = job.nextFire;
       if (nominal <= now) {
-        const planned = job.timer.at + FIRE_LEAD_MS;
+        const planned = job.timer.at + this.fireLeadMs;
         disarmJob(job);
         this.onTimer(job, nominal, planned);
       } else {

@@ -105,10 +105,13 @@ describe('several servers on one PostgreSQL store', () => {
     await waitFor(async () => (await sql<{ n: number }>(`SELECT count(*)::int AS n FROM mxx_runs WHERE state IN ('queued', 'running')`))[0]!.n === 0, 10_000, 'the last runs to end');
     await new Promise((resolve) => setTimeout(resolve, 500));
 
-    const runs = await sql<{ run_id: string; job_id: string; node_id: string; state: string; scheduled_at: Date }>(
-      `SELECT run_id, job_id, node_id, state, scheduled_at FROM mxx_runs WHERE scheduled_at IS NOT NULL ORDER BY job_id, scheduled_at`,
+    const runs = await sql<{ run_id: string; job_id: string; node_id: string; state: string; scheduled_at: Date; record: { started_at: string } }>(
+      `SELECT run_id, job_id, node_id, state, scheduled_at, record FROM mxx_runs WHERE scheduled_at IS NOT NULL ORDER BY job_id, scheduled_at`,
     );
     const ran = runs.filter((r) => r.state === 'completed');
+    // A fire is claimed ahead of its instant, but its command never starts before it.
+    const early = ran.filter((r) => Date.parse(r.record.started_at) < r.scheduled_at.getTime());
+    expect(early.map((r) => `${r.job_id} planned ${r.scheduled_at.toISOString()} started ${r.record.started_at}`)).toEqual([]);
     expect(runs.filter((r) => r.state !== 'completed').map((r) => `${r.job_id} ${r.state}`), logsOf(cluster)).toEqual([]);
     // Exactly once: one record per (job, instant), and the command ran once per record.
     const instants = new Set(runs.map((r) => `${r.job_id} ${r.scheduled_at.toISOString()}`));
