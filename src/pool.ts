@@ -39,7 +39,7 @@ export interface PoolOptions {
   minCapacity?: number;
   /**
    * The task module (must speak `workers/protocol.ts`).
-   * @default the package's compiled `dist/workers/run.js` (threads cannot load TypeScript)
+   * @default the package's compiled `dist/workers/run-entry.cjs`, which loads `run.js` (threads cannot load TypeScript)
    */
   workerFile?: string;
   /**
@@ -125,15 +125,16 @@ function show(value: unknown): string {
 }
 
 /**
- * The compiled task module of this package: `<package>/dist/workers/run.js`, found from the
+ * The compiled task module of this package: `<package>/dist/workers/run-entry.cjs` (a CommonJS
+ * trampoline to `run.js`: workers/run-entry.cts says why), found from the
  * package's root (the nearest folder up with a package.json). One rule for the compiled server
- * (this file is `dist/src/pool.js`, the worker its sibling `dist/workers/run.js`) and for code
+ * (this file is `dist/src/pool.js`, the worker in its sibling `dist/workers/`) and for code
  * loaded from source, whose threads need the compiled worker as well.
  */
 function defaultWorkerFile(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return join(dir, 'dist', 'workers', 'run.js');
+  return join(dir, 'dist', 'workers', 'run-entry.cjs');
 }
 
 export interface RunHandle {

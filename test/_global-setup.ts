@@ -3,7 +3,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** What the tests start from dist/; if one is gone while the build info stays, `tsc -b` would not notice. */
-const ENTRY_POINTS = ['dist/src/index.js', 'dist/workers/run.js', 'dist/cli/bin/mxx.js', 'dist/cli/bin/mxx-server.js', 'dist/cli/bin/mxx-client.js'];
+const ENTRY_POINTS = ['dist/src/index.js', 'dist/workers/run.js', 'dist/workers/run-entry.cjs', 'dist/cli/bin/mxx.js', 'dist/cli/bin/mxx-server.js', 'dist/cli/bin/mxx-client.js'];
 
 /**
  * Workers and the CLI run from dist/ (vitest does not transform worker-thread files), so build once,

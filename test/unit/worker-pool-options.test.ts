@@ -1,4 +1,5 @@
 /** The execution pool's options: one place fills the defaults and rejects what cannot work. */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os, { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -21,12 +22,19 @@ describe('resolvePoolOptions', () => {
       concurrentTasksPerWorker: DEFAULT_TASKS_PER_WORKER,
       minCapacity: 0,
       spawner: 'spawner',
-      workerFile: `${root}dist/workers/run.js`,
+      workerFile: `${root}dist/workers/run-entry.cjs`,
     });
     expect(DEFAULT_TASKS_PER_WORKER).toBe(32);
     expect([DEFAULT_IDLE_MS, MAX_DEFAULT_THREADS]).toEqual([60_000, 4]);
     expect(existsSync(resolved.workerFile)).toBe(true); // the compiled worker (vitest's globalSetup builds dist/)
     expect(() => resolved.onError(new Error('ignored'))).not.toThrow();
+  });
+
+  it('the default task file is CommonJS: piscina require()s it without loading an ES module in place (require(esm) once aborted a CI run)', () => {
+    const { workerFile } = resolvePoolOptions();
+    // With require(esm) refused, requiring an ES module throws ERR_REQUIRE_ESM; the trampoline loads.
+    const probe = spawnSync(process.execPath, ['--no-experimental-require-module', '-e', `process.exit(typeof require(${JSON.stringify(workerFile)}) === 'function' ? 0 : 2)`], { encoding: 'utf8' });
+    expect(probe.status, probe.stderr).toBe(0);
   });
 
   it('by default at most 4 threads: a 16-core machine does not get 16 threads and 16 spawners', () => {
