@@ -547,7 +547,8 @@ static void reap(void) {
 
 static int group_alive(pid_t pgid) { return kill(-pgid, 0) == 0 || errno == EPERM; }
 
-/* Linux: SIGKILL the processes whose environment holds MXX_RUN_ID=<marker>; how many were found. */
+/* Linux: SIGKILL the processes whose environment holds MXX_RUN_ID=<marker>; how many were found
+ * (with those caught mid-exec, which may turn out to be the run's). */
 static int sweep(const char *marker) {
   if (marker[0] == '\0') return 0;
   char wanted[512];
@@ -567,6 +568,17 @@ static int sweep(const char *marker) {
     if (fd < 0) continue;
     ssize_t n = read(fd, environ_buf, sizeof environ_buf - 1);
     close(fd);
+    /* Empty but readable: a live process between two programs (an exec in progress) unless its
+     * command line is there (then it was started with no environment). Counted, so the caller
+     * looks again: a daemon caught mid-exec must not be passed over (run-sweep.ts does the same). */
+    if (n == 0) {
+      snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
+      int cmd_fd = open(path, O_RDONLY | O_CLOEXEC);
+      char first;
+      if (cmd_fd >= 0 && read(cmd_fd, &first, 1) == 0) found++;
+      if (cmd_fd >= 0) close(cmd_fd);
+      continue;
+    }
     for (ssize_t at = 0; n > 0 && at < n; at += (ssize_t)strlen(environ_buf + at) + 1) {
       environ_buf[n] = '\0';
       if (strncmp(environ_buf + at, wanted, (size_t)wanted_len) == 0 && environ_buf[at + wanted_len] == '\0') {

@@ -90,16 +90,23 @@ export function killGroups(pgids: Iterable<number>): void {
 
 /** Live processes (not zombies) whose environment holds MXX_RUN_ID=<runId>, read from /proc (Linux). */
 export function runCarriers(runId: string): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        if (/^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3))) return false;
-        return readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').includes(`MXX_RUN_ID=${runId}`);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
+  return carriersOf(new Set([runId])).map(({ pid }) => pid);
+}
+
+/** One /proc pass: the live processes whose environment holds MXX_RUN_ID=<one of runIds>. */
+export function carriersOf(runIds: ReadonlySet<string>): { pid: number; runId: string }[] {
+  const found: { pid: number; runId: string }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (/^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3))) continue;
+      const variable = readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').find((v) => v.startsWith('MXX_RUN_ID='));
+      const runId = variable?.slice('MXX_RUN_ID='.length);
+      if (runId !== undefined && runIds.has(runId)) found.push({ pid: Number(entry), runId });
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
 }

@@ -31,7 +31,8 @@ const environCache = new Map<number, { runId: string | null; readAt: number }>()
 
 /**
  * One /proc pass: the processes whose environment holds `MXX_RUN_ID=<id>` for each id asked for.
- * Zombies have no environment left and are not found; pid 1, this process and the server never are.
+ * Zombies and kernel threads have no environment and are not found; a process in the middle of an exec
+ * is read again until its new program is in place; pid 1, this process and the server are never found.
  */
 export async function findRunProcesses(runIds: ReadonlySet<string>): Promise<Map<string, number[]>> {
   const found = new Map<string, number[]>();
@@ -61,16 +62,43 @@ export async function findRunProcesses(runIds: ReadonlySet<string>): Promise<Map
   return found;
 }
 
-/** A fresh read: a carrier found before may have died (a zombie's environment reads empty). */
+/**
+ * How long a process caught between two programs is looked at again before it is given up on.
+ * Its environment reads empty from the moment its old memory is let go until the new program's
+ * stack is laid out; on a busy machine that can last a few ms (a preempted exec).
+ */
+const IN_EXEC_WAIT_MS = 200;
+const IN_EXEC_POLL_MS = 1;
+
+/**
+ * A fresh read: a carrier found before may have died. A zombie or a kernel thread fails to open
+ * (ESRCH), so an empty read is a live process: one started with an empty environment (`env -i`:
+ * its command line is there), or one in the middle of an exec, whose command line is empty too.
+ * The second kind is read again until its new program is in place: reading it as "nothing" let a
+ * daemon caught mid-exec (`setsid sleep`) outlive its run when it was the only carrier left.
+ */
 async function readRunId(pid: number, now: number): Promise<string | null> {
-  // Unreadable (another user's, a kernel thread) is remembered as carrying nothing: not ours to end.
-  const environ = await readFile(`/proc/${pid}/environ`).catch(() => null);
-  const runId = runIdOf(environ);
-  // An empty block is a zombie, or a process in the middle of an exec (its new environment is not
-  // mapped yet): read it again next time, or a daemon caught mid-exec would be missed for 2 s.
-  if (environ === null || environ.length > 0) environCache.set(pid, { runId, readAt: now });
-  else environCache.delete(pid);
-  return runId;
+  const giveUpAt = performance.now() + IN_EXEC_WAIT_MS;
+  let settled = false; // an empty environment already seen after a program was in place
+  for (;;) {
+    // Unreadable (gone, another user's, a kernel thread) is remembered as carrying nothing: not ours to end.
+    const environ = await readFile(`/proc/${pid}/environ`).catch(() => null);
+    if (environ === null || environ.length > 0 || settled) {
+      const runId = runIdOf(environ);
+      environCache.set(pid, { runId, readAt: now });
+      return runId;
+    }
+    const cmdline = await readFile(`/proc/${pid}/cmdline`).catch(() => null);
+    if (cmdline === null) {
+      environCache.set(pid, { runId: null, readAt: now });
+      return null;
+    }
+    // A program in place with an empty environment: read once more (its layout is written in two
+    // steps, command line first), and if still empty, it truly carries nothing.
+    if (cmdline.length > 0) settled = true;
+    else if (performance.now() >= giveUpAt) return null; // not cached: the next scan reads it again
+    else await delay(IN_EXEC_POLL_MS);
+  }
 }
 
 /**
