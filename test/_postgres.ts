@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { LocalPostgres, freeLocalPort } from '../bench/lib/embedded-pg.js';
+import { LocalPostgres } from '../bench/lib/embedded-pg.js';
+import { freeLocalPort } from '../bench/lib/free-port.js';
 import { isPidAlive } from './_proc.js';
 
 export const TEST_PG_USER = 'postgres';

@@ -1,6 +1,5 @@
 /** The built server in a process of its own, as users run it (`mxx-server`), on a free port. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,14 +10,6 @@ const children = new Set<ChildProcess>();
 /** SIGKILLs every server process still running (call in afterAll). */
 export function killServerProcesses(): void {
   for (const child of children) child.kill('SIGKILL');
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === 'object' && address ? address.port : 0;
 }
 
 export interface ServerProcess {

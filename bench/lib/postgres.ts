@@ -7,7 +7,8 @@
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { LocalPostgres, freeLocalPort } from './embedded-pg.js';
+import { LocalPostgres } from './embedded-pg.js';
+import { freeLocalPort } from './free-port.js';
 import { makeTempDir, removeTempDir } from './home.js';
 import { track } from './procs.js';
 
@@ -45,18 +46,14 @@ export async function startBenchPostgres(label: string): Promise<BenchPostgres> 
       logText = (logText + message).slice(-50_000);
     },
   });
-  let running = false;
+  // LocalPostgres.stop() is a no-op when nothing runs, and may be called twice.
   const stop = async (): Promise<void> => {
-    if (running) {
-      running = false;
-      await server.stop();
-    }
+    await server.stop();
     removeTempDir(dir);
   };
   try {
     await server.initialise();
     await server.start();
-    running = true;
     // The postmaster: killAllTracked() ends it if the bench dies before stop().
     if (server.process) track(server.process);
   } catch (error) {

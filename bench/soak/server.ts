@@ -4,7 +4,6 @@
  * soak with SIGKILL (a crash) or SIGTERM (a clean stop), or on its own (a finding).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { childrenOf, cmdline, fdTargets, rssKb } from './procfs.js';
 
@@ -48,18 +47,6 @@ export interface ServerSetup {
   verbose: boolean;
   sampleMs: number;
   startTimeoutMs: number;
-}
-
-/** A port that is free now; the soak keeps it for every life, so clients hit start-up windows too. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 export function startLife(setup: ServerSetup, n: number, track: (child: ChildProcess) => void): ServerLife {

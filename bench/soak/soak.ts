@@ -16,7 +16,8 @@ import { createSoakDirs, fillDisk, type Filler, type SoakDirs } from './home.js'
 import { Ledger } from './ledger.js';
 import { createRandom, type SoakOptions } from './options.js';
 import { createPlan, type SoakPlan } from './plan.js';
-import { freePort, killLife, startLife, stopLife, type ServerLife, type ServerSetup } from './server.js';
+import { freeLocalPort } from '../lib/free-port.js';
+import { killLife, startLife, stopLife, type ServerLife, type ServerSetup } from './server.js';
 
 export interface DiskPhase {
   life: number;
@@ -62,7 +63,7 @@ export async function runSoak(options: SoakOptions, soakId: string, hooks: SoakH
   plan.jobs.forEach((job, i) => {
     if (job.via === 'file' && (job.churn !== 'toggle' || i % 2 === 0)) writeJobFile({ plan, ledger, jobsDir }, job);
   });
-  const port = await freePort();
+  const port = await freeLocalPort();
   const api = `http://127.0.0.1:${port}/api/scheduler`;
   const setup: ServerSetup = { home: dirs.home, port, soakId, verbose: options.verbose, sampleMs: options.quick ? 1_000 : 3_000, startTimeoutMs: 120_000 };
   let current: ServerLife | null = null;

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ANSI, binPath, createTempHome, runCli, type TempHome } from '../_cli.js';
-import { freePort } from '../_server-process.js';
+import { freeLocalPort } from '../../bench/lib/free-port.js';
 import { createHome, startTestServer, waitFor, waitForRun, type TestServer } from '../_server.js';
 
 interface Tail {
@@ -123,7 +123,7 @@ describe('mxx events', () => {
 
 describe('mxx events and the connection', () => {
   it('exits 3 when the server cannot be reached at the start', async () => {
-    const r = await runCli(['events', '--server', `http://127.0.0.1:${await freePort()}`], { env: home.env });
+    const r = await runCli(['events', '--server', `http://127.0.0.1:${await freeLocalPort()}`], { env: home.env });
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('cannot reach the mxx server');
   });

@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempHome, liveChildren, runCli, type CliResult, type TempHome } from '../_cli.js';
-import { freePort } from '../_server-process.js';
+import { freeLocalPort } from '../../bench/lib/free-port.js';
 
 interface OfflineJob {
   job_id: string | null;
@@ -43,7 +43,7 @@ async function folder(dir: string, files: Record<string, string>): Promise<strin
 
 beforeAll(async () => {
   home = await createTempHome();
-  unreachable = `http://127.0.0.1:${await freePort()}`;
+  unreachable = `http://127.0.0.1:${await freeLocalPort()}`;
   jobsDir = await folder(join(home.dir, '.mxx', 'jobs'), {
     'nightly.toml': CRON,
     'pulse.yaml': INTERVAL_YAML,

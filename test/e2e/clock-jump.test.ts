@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, killServerProcesses, request, startServerProcess } from '../_server-process.js';
+import { freeLocalPort } from '../../bench/lib/free-port.js';
+import { killServerProcesses, request, startServerProcess } from '../_server-process.js';
 import { createHome, waitFor } from '../_server.js';
 
 const LIBFAKETIME = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1'].find(existsSync);
@@ -27,7 +28,7 @@ describe.skipIf(skipReason !== null)(`clock jumps${skipReason ? ` (skipped: ${sk
     });
     const offsetFile = join(home, 'faketime');
     await writeFile(offsetFile, '+0\n');
-    const port = await freePort();
+    const port = await freeLocalPort();
     const server = startServerProcess(home, port, {
       LD_PRELOAD: LIBFAKETIME!,
       FAKETIME_TIMESTAMP_FILE: offsetFile,

@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../_server-process.js';
+import { freeLocalPort } from '../../bench/lib/free-port.js';
 import { createTempHome, liveChildren, runCli, startServerProcess, type ServerProcess, type TempHome } from '../_cli.js';
 import { usePostgres } from '../_postgres.js';
 import { waitFor } from '../_server.js';
@@ -174,7 +174,7 @@ describe('the store password never shows', () => {
   }, 90_000);
 
   it('a server whose database does not answer (a closed port): its error names the store with the password masked, in text and JSON logs, from the flag, MXX_STORE and config.toml', async () => {
-    const closed = `postgres://${ROLE}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${await freePort()}/nowhere`;
+    const closed = `postgres://${ROLE}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${await freeLocalPort()}/nowhere`;
     const home = await newHome();
     const configFile = await home.write('closed.toml', `store = ${JSON.stringify(closed)}\n`);
     const variants: Array<[string, string[], NodeJS.ProcessEnv]> = [

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isPidAlive, waitPidGone } from '../_proc.js';
 import { waitFor } from '../_server.js';
-import { freePort, request, startServerProcess, type ServerProcess } from '../_server-process.js';
+import { freeLocalPort } from '../../bench/lib/free-port.js';
+import { request, startServerProcess, type ServerProcess } from '../_server-process.js';
 
 const started: ServerProcess[] = [];
 let home: string;
@@ -28,7 +29,7 @@ describe('a notify cmd and a crashed server', () => {
       join(home, 'jobs', 'watched.toml'),
       `[os]\ncmd = "sleep 30"\n[notify]\non = ["started"]\nlifetime = 3600\ncmd = "echo $$ > '${pidFile}'; exec sleep 1000"\n`,
     );
-    const port = await freePort();
+    const port = await freeLocalPort();
     const first = startServerProcess(home, port);
     started.push(first);
     await waitFor(async () => (await request(port, 'GET', '/health'))?.status === 200, 15_000, 'the first server').catch((e) => {

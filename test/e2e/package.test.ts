@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../_cli.js';
 import { groupMembers, killGroups, waitGroupGone } from '../_proc.js';
-import { freePort } from '../_server-process.js';
+import { freeLocalPort } from '../../bench/lib/free-port.js';
 import { waitFor } from '../_server.js';
 
 const execFileAsync = promisify(execFile);
@@ -105,7 +105,7 @@ describe('installed globally from the tarball', () => {
   });
 
   it('mxx-server answers /health and serves the dashboard, and SIGTERM ends it with exit 0 and nothing left', async () => {
-    const port = await freePort();
+    const port = await freeLocalPort();
     const child = spawn(join(prefix, 'bin', 'mxx-server'), ['--port', String(port)], {
       env: { ...process.env, HOME: home, MXX_HOME: join(home, '.mxx'), PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` },
       stdio: ['ignore', 'pipe', 'pipe'],

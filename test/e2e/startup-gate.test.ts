@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, killServerProcesses, request, startServerProcess } from '../_server-process.js';
+import { freeLocalPort } from '../../bench/lib/free-port.js';
+import { killServerProcesses, request, startServerProcess } from '../_server-process.js';
 import { createHome, waitFor } from '../_server.js';
 
 afterAll(killServerProcesses);
@@ -17,7 +18,7 @@ describe('start-up gate', () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 400; i++) files[`file-${i}.toml`] = `[os]\ncmd = "true"\n[schedule]\ntrigger = "cron"\nhour = 3\n`;
     const home = await createHome(files);
-    const port = await freePort();
+    const port = await freeLocalPort();
 
     let server = startServerProcess(home, port);
     await waitFor(async () => (await request(port, 'GET', '/health'))?.status === 200, 20_000, 'first start');

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isPidAlive } from '../_proc.js';
-import { LocalPostgres, freeLocalPort, platformNativeDir } from '../../bench/lib/embedded-pg.js';
+import { LocalPostgres, platformNativeDir } from '../../bench/lib/embedded-pg.js';
+import { freeLocalPort } from '../../bench/lib/free-port.js';
 
 const closed = mkdtempSync(join(tmpdir(), 'mxx-pg-closed-'));
 chmodSync(closed, 0o700);
