@@ -93,20 +93,20 @@ export function runCarriers(runId: string): number[] {
   return carriersOf(new Set([runId])).map(({ pid }) => pid);
 }
 
-/** One /proc pass: the live processes whose environment holds MXX_RUN_ID=<one of runIds>. */
+/** One /proc pass: the live processes whose environment holds MXX_RUN_ID=<one of runIds> (Linux). */
 export function carriersOf(runIds: ReadonlySet<string>): { pid: number; runId: string }[] {
+  if (process.platform !== 'linux') return [];
   const found: { pid: number; runId: string }[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+  for (const info of listProcesses()) {
+    if (!live(info)) continue;
+    let environ: string;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (/^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3))) continue;
-      const variable = readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').find((v) => v.startsWith('MXX_RUN_ID='));
-      const runId = variable?.slice('MXX_RUN_ID='.length);
-      if (runId !== undefined && runIds.has(runId)) found.push({ pid: Number(entry), runId });
+      environ = readFileSync(`/proc/${info.pid}/environ`, 'latin1');
     } catch {
-      // gone meanwhile, or not ours to read
+      continue; // gone meanwhile, or not ours to read
     }
+    const runId = environ.split('\0').find((variable) => variable.startsWith('MXX_RUN_ID='))?.slice('MXX_RUN_ID='.length);
+    if (runId !== undefined && runIds.has(runId)) found.push({ pid: info.pid, runId });
   }
   return found;
 }

@@ -79,26 +79,27 @@ const IN_EXEC_POLL_MS = 1;
  */
 async function readRunId(pid: number, now: number): Promise<string | null> {
   const giveUpAt = performance.now() + IN_EXEC_WAIT_MS;
-  let settled = false; // an empty environment already seen after a program was in place
   for (;;) {
-    // Unreadable (gone, another user's, a kernel thread) is remembered as carrying nothing: not ours to end.
-    const environ = await readFile(`/proc/${pid}/environ`).catch(() => null);
-    if (environ === null || environ.length > 0 || settled) {
-      const runId = runIdOf(environ);
-      environCache.set(pid, { runId, readAt: now });
-      return runId;
-    }
+    const environ = await readEnviron(pid);
+    if (environ === null || environ.length > 0) return remember(pid, runIdOf(environ), now);
     const cmdline = await readFile(`/proc/${pid}/cmdline`).catch(() => null);
-    if (cmdline === null) {
-      environCache.set(pid, { runId: null, readAt: now });
-      return null;
-    }
-    // A program in place with an empty environment: read once more (its layout is written in two
-    // steps, command line first), and if still empty, it truly carries nothing.
-    if (cmdline.length > 0) settled = true;
-    else if (performance.now() >= giveUpAt) return null; // not cached: the next scan reads it again
-    else await delay(IN_EXEC_POLL_MS);
+    if (cmdline === null) return remember(pid, null, now);
+    // A program in place: its environment is final now (its layout is written command line first,
+    // so it is read once more), and empty means it carries nothing.
+    if (cmdline.length > 0) return remember(pid, runIdOf(await readEnviron(pid)), now);
+    if (performance.now() >= giveUpAt) return null; // not cached: the next scan reads it again
+    await delay(IN_EXEC_POLL_MS);
   }
+}
+
+/** Unreadable (gone, another user's, a kernel thread) is null, and counts as carrying nothing: not ours to end. */
+function readEnviron(pid: number): Promise<Buffer | null> {
+  return readFile(`/proc/${pid}/environ`).catch(() => null);
+}
+
+function remember(pid: number, runId: string | null, readAt: number): string | null {
+  environCache.set(pid, { runId, readAt });
+  return runId;
 }
 
 /**
