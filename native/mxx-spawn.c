@@ -1,8 +1,7 @@
 /*
  * mxx-spawn: the compiled spawn helper a worker thread hands its runs to (workers/native-spawner.ts
- * is the other end; native/PROTOCOL.md describes the wire). It starts each command in a session of
- * its own at the requested instant (forked ahead of it: the child waits for the instant and execs,
- * so the fires of one instant exec side by side, not one after another), copies its stdout/stderr to the run's capped log
+ * is the other end; native/PROTOCOL.md describes the wire). It posix_spawns each command in a
+ * session of its own at the requested instant, copies its stdout/stderr to the run's capped log
  * file (the same cap and truncation note as workers/log-sink.ts) and to a tail, and reports
  * started (pid, start time), exit (code or signal) and a summary. Lifetime, stops, `kill` names and
  * the end-of-run sweep stay in the worker thread, which signals the run's group itself.
@@ -12,7 +11,7 @@
  * MXX_RUN_ID, Linux /proc) are killed, the logs are closed and the helper exits: as the Node
  * spawner does, a dead server leaves no orphans.
  *
- * C99 + POSIX (+ Linux prctl where there is one), no dependencies.
+ * C99 + POSIX (+ glibc's posix_spawn setsid/chdir extensions), no dependencies.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -22,6 +21,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,15 +40,10 @@ extern char **environ;
 #define CLOSE_WAIT_MS 2000
 #define AFTER_KILL_WAIT_MS 1000
 #define POLL_MS 20
-/* A run is forked this long before its instant; its child waits for the instant, then execs. Longer
- * than the supervisor's fire lead (src/supervisor/timers.ts), so every scheduled fire is armed on arrival. */
-#define ARM_AHEAD_MS 200
 #define MAX_FIELDS 65536
 #define MAX_MESSAGE (64 * 1024 * 1024)
 
-/* WAITING: not forked yet; ARMED: forked, the exec not reported yet (the child may still be waiting
- * for the instant); RUNNING: started (S sent); EXITED: its process reaped; DONE: the thread ended it. */
-enum state { WAITING, ARMED, RUNNING, EXITED, DONE };
+enum state { WAITING, RUNNING, EXITED, DONE };
 
 struct run {
   struct run *next;
@@ -66,9 +61,6 @@ struct run {
   char **envp;
   pid_t pid;
   int out_fd, err_fd, log_fd;
-  int status_fd;           /* ARMED: closes when the exec succeeds, or carries its errno */
-  int exit_status;         /* reaped while ARMED: reported after the start */
-  int exit_owed;
   int64_t log_bytes, output_bytes, announced;
   unsigned char last_byte;
   unsigned char *tail;     /* ring of tail_bytes */
@@ -354,136 +346,61 @@ static char *resolve_program(struct run *r) {
   return first != NULL ? first : strdup(name);
 }
 
-static void close_fd(int *fd) {
-  if (*fd >= 0) close(*fd);
-  *fd = -1;
-}
-
-/* In the forked child: tell the helper why the command could not start (the status pipe), and end. */
-static void child_fail(int status_fd, int e) {
-  ssize_t ignored = write(status_fd, &e, sizeof e);
-  (void)ignored;
-  _exit(127);
-}
-
-/* In the forked child: until the instant on the wall clock, but never past the delay measured on
- * the request's arrival (a wall clock moved back must not park the run), as the loop waits. */
-static void wait_for_instant(const struct run *r) {
-  for (;;) {
-    double left = r->start_deadline - mono_ms();
-    double wall_left = (double)r->not_before - wall_ms_exact();
-    if (wall_left < left) left = wall_left;
-    if (left <= 0) return;
-    struct timespec span = {(time_t)(left / 1000), (long)((left - (double)(time_t)(left / 1000) * 1000) * 1e6)};
-    nanosleep(&span, NULL);
+/* Spawns the run's command; 0 when it could not be (the run is reported and freed). */
+static int start(struct run *r) {
+  int out[2], err[2];
+  if (pipe2(out, O_CLOEXEC) != 0) goto fail_errno;
+  if (pipe2(err, O_CLOEXEC) != 0) {
+    close(out[0]);
+    close(out[1]);
+    goto fail_errno;
   }
-}
-
-/* In the forked child: its own session, default signals, /dev/null and the log pipes, the instant,
- * the cwd, the exec. Never returns. */
-static void become_command(const struct run *r, const char *program, int out, int err, int status, pid_t helper) {
-  setsid();
-#ifdef __linux__
-  prctl(PR_SET_PDEATHSIG, SIGKILL); /* a helper killed while we wait leaves no command to start later */
-  if (getppid() != helper) _exit(127);
-#endif
-  for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL); /* our handlers and ignored SIGINT/SIGHUP/SIGPIPE are not the job's */
-  sigset_t none;
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
+  if (r->cwd[0] != '\0') posix_spawn_file_actions_addchdir_np(&actions, r->cwd);
+  posix_spawnattr_init(&attr);
+  sigset_t none, all;
   sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
-  int null_fd = open("/dev/null", O_RDONLY);
-  if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0) child_fail(status, errno);
-  if (null_fd > STDERR_FILENO) close(null_fd);
-  wait_for_instant(r);
-  if (r->cwd[0] != '\0' && chdir(r->cwd) != 0) child_fail(status, errno);
-#ifdef __linux__
-  prctl(PR_SET_PDEATHSIG, 0); /* not the command's: the thread ends its group if the helper dies */
-  if (getppid() != helper) _exit(127);
-#endif
-  execve(program, r->argv, r->envp);
-  child_fail(status, errno);
-}
-
-/* Forks the run's process, which waits for the instant and execs the command: the helper never
- * waits for an exec. 0 when it could not be (the run is reported and freed). */
-static int arm(struct run *r) {
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all); /* our ignored SIGINT/SIGHUP/SIGPIPE are not the job's */
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  pid_t pid;
   char *program = r->shell ? strdup(r->argv[0]) : resolve_program(r);
-  int pipes[3][2], made = 0, e = ENOENT;
-  if (strchr(program, '/') != NULL) {
-    for (e = 0; made < 3 && e == 0; made++)
-      if (pipe2(pipes[made], O_CLOEXEC) != 0) e = errno;
-    if (e != 0) made--;
-  }
-  pid_t pid = -1, helper = getpid();
-  if (e == 0) {
-    pid = fork();
-    if (pid == 0) become_command(r, program, pipes[0][1], pipes[1][1], pipes[2][1], helper);
-    if (pid < 0) e = errno;
-  }
+  int rc = strchr(program, '/') != NULL ? posix_spawn(&pid, program, &actions, &attr, r->argv, r->envp) : ENOENT;
   free(program);
-  for (int i = 0; i < made; i++) {
-    close(pipes[i][1]);
-    if (e != 0) close(pipes[i][0]);
-  }
-  if (e != 0) {
-    replyf("F %ld %s %d\n", r->id, errno_name(e), e);
-    free_run(r);
-    return 0;
-  }
-  r->pid = pid;
-  r->state = ARMED;
-  r->out_fd = pipes[0][0];
-  r->err_fd = pipes[1][0];
-  r->status_fd = pipes[2][0];
-  for (int i = 0; i < 3; i++) fcntl(pipes[i][0], F_SETFL, O_NONBLOCK);
-  return 1;
-}
-
-static void report_exit(struct run *r, int status) {
-  if (WIFEXITED(status)) replyf("E %ld %d 0\n", r->id, WEXITSTATUS(status));
-  else replyf("E %ld -1 %d\n", r->id, WTERMSIG(status));
-}
-
-/* An armed run's status pipe spoke: closed by the exec (started: S, then its exit if it was reaped
- * meanwhile) or an errno (F, the run freed). 0 when the run was freed. */
-static int settle(struct run *r) {
-  int e = 0;
-  ssize_t n;
-  do n = read(r->status_fd, &e, sizeof e);
-  while (n < 0 && errno == EINTR);
-  if (n < 0 && errno == EAGAIN) return 1;
-  close_fd(&r->status_fd);
-  if (n == (ssize_t)sizeof e) {
-    close_fd(&r->out_fd);
-    close_fd(&r->err_fd);
-    replyf("F %ld %s %d\n", r->id, errno_name(e), e); /* the child's exit is reaped with no run to report */
-    free_run(r);
-    return 0;
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  close(out[1]);
+  close(err[1]);
+  if (rc != 0) {
+    close(out[0]);
+    close(err[0]);
+    errno = rc;
+    goto fail_errno;
   }
   int64_t started_at = wall_ms() - r->clock_offset; /* on the thread's clock, as Date.now() there */
+  r->pid = pid;
   r->state = RUNNING;
-  replyf("S %ld %d %lld\n", r->id, (int)r->pid, (long long)started_at);
+  r->out_fd = out[0];
+  r->err_fd = err[0];
+  fcntl(r->out_fd, F_SETFL, O_NONBLOCK);
+  fcntl(r->err_fd, F_SETFL, O_NONBLOCK);
+  replyf("S %ld %d %lld\n", r->id, (int)pid, (long long)started_at);
   r->log_fd = open(r->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (r->log_fd < 0) {
     describe_errno(r->log_error, sizeof r->log_error, errno, "open");
     r->note_owed = 1;
   }
-  if (r->exit_owed) {
-    r->state = EXITED;
-    report_exit(r, r->exit_status);
-  }
   return 1;
-}
-
-/* A run stopped or shut down before its start: the armed child (and anything it began) is killed. */
-static void disarm(struct run *r) {
-  if (r->state == ARMED) {
-    kill(-r->pid, SIGKILL);
-    kill(r->pid, SIGKILL); /* before its setsid */
-  }
-  close_fd(&r->out_fd);
-  close_fd(&r->err_fd);
-  close_fd(&r->status_fd);
+fail_errno:
+  replyf("F %ld %s %d\n", r->id, errno_name(errno), errno);
+  free_run(r);
+  return 0;
 }
 
 /* ---- requests: NUL-terminated fields, counted (native/PROTOCOL.md) ---- */
@@ -524,8 +441,7 @@ static int take_message(size_t *pos) {
     *pos = p;
     struct run *r = find_run((long)id);
     if (r == NULL) return 1;
-    if (type[0] == 's' && (r->state == WAITING || r->state == ARMED)) {
-      disarm(r);
+    if (type[0] == 's' && r->state == WAITING) {
       replyf("N %ld\n", r->id);
       free_run(r);
     } else if (type[0] == 'd' && (r->state == EXITED || r->state == RUNNING)) {
@@ -575,7 +491,7 @@ static int take_message(size_t *pos) {
   r->envp = merged_env(env, (size_t)envc);
   free(args);
   free(env);
-  r->out_fd = r->err_fd = r->log_fd = r->status_fd = -1;
+  r->out_fd = r->err_fd = r->log_fd = -1;
   r->last_byte = '\n';
   r->state = WAITING;
   int64_t wait = r->not_before < 0 ? 0 : r->not_before - wall_ms();
@@ -619,14 +535,9 @@ static void reap(void) {
     for (struct run *r = runs; r != NULL; r = r->next) {
       if (r->pid != pid || r->state == WAITING || r->reaped) continue;
       r->reaped = 1;
-      if (r->state == ARMED) {
-        /* Its start is not reported yet (the status pipe is read in the loop): the exit waits for it. */
-        r->exit_status = status;
-        r->exit_owed = 1;
-        break;
-      }
       if (r->state == RUNNING) r->state = EXITED;
-      report_exit(r, status);
+      if (WIFEXITED(status)) replyf("E %ld %d 0\n", r->id, WEXITSTATUS(status));
+      else replyf("E %ld -1 %d\n", r->id, WTERMSIG(status));
       break;
     }
   }
@@ -685,8 +596,7 @@ static void begin_shutdown(void) {
   double now = mono_ms();
   for (struct run *r = runs, *next; r != NULL; r = next) {
     next = r->next;
-    if (r->state == WAITING || r->state == ARMED) {
-      disarm(r);
+    if (r->state == WAITING) {
       free_run(r);
       continue;
     }
@@ -769,21 +679,16 @@ int main(void) {
     for (struct run *r = runs, *next; r != NULL; r = next) {
       next = r->next;
       if (r->state == WAITING) {
-        double left = (double)r->not_before - wall_ms_exact();
-        if (r->start_deadline - now < left) left = r->start_deadline - now;
-        if (left > ARM_AHEAD_MS) {
-          if (now + left - ARM_AHEAD_MS < wake) wake = now + left - ARM_AHEAD_MS;
+        if (wall_ms_exact() >= (double)r->not_before || now >= r->start_deadline) {
+          int started = start(r);
+          now = mono_ms();
+          if (!started) continue;
+        } else {
+          double left = (double)r->not_before - wall_ms_exact();
+          if (r->start_deadline - now < left) left = r->start_deadline - now;
+          if (now + left < wake) wake = now + left;
           continue;
         }
-        int armed = arm(r);
-        now = mono_ms();
-        if (!armed) continue;
-      }
-      if (r->state == ARMED) {
-        /* Only the status pipe: output is read (and the log opened) once the start is reported. */
-        fds[count] = (struct pollfd){r->status_fd, POLLIN, 0};
-        owners[count++] = r;
-        continue;
       }
       if (r->announce_at != 0) {
         if (r->announce_at <= now) announce(r);
@@ -821,19 +726,15 @@ int main(void) {
       while (read(sigchld_pipe[0], drain, sizeof drain) > 0) {}
       reap();
     }
-    /* The runs' pipes before the requests: a `stop` frees its run, whose entry must not come after. */
-    int requests = 0;
     for (size_t i = 1; i < count; i++) {
       if (fds[i].revents == 0) continue;
       if (owners[i] == NULL) {
-        requests = 1;
+        read_requests();
         continue;
       }
       struct run *r = owners[i];
-      if (fds[i].fd == r->status_fd) settle(r);
-      else if (fds[i].fd == r->out_fd) drain_fd(r, &r->out_fd);
+      if (fds[i].fd == r->out_fd) drain_fd(r, &r->out_fd);
       else if (fds[i].fd == r->err_fd) drain_fd(r, &r->err_fd);
     }
-    if (requests) read_requests();
   }
 }

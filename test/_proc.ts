@@ -8,7 +8,6 @@ import { waitFor } from './_server.js';
 
 interface ProcessInfo {
   pid: number;
-  ppid: number;
   pgid: number;
   state: string;
   name: string;
@@ -27,17 +26,17 @@ function listProcesses(): ProcessInfo[] {
       }
       const open = stat.indexOf('(');
       const close = stat.lastIndexOf(')');
-      const [state = '', ppid = '', pgid = ''] = stat.slice(close + 2).split(' ');
-      list.push({ pid: Number(entry), ppid: Number(ppid), pgid: Number(pgid), state, name: stat.slice(open + 1, close) });
+      const [state = '', , pgid = ''] = stat.slice(close + 2).split(' ');
+      list.push({ pid: Number(entry), pgid: Number(pgid), state, name: stat.slice(open + 1, close) });
     }
     return list;
   }
-  const out = execFileSync('ps', ['-A', '-o', 'pid=,ppid=,pgid=,stat=,comm='], { encoding: 'utf8' });
+  const out = execFileSync('ps', ['-A', '-o', 'pid=,pgid=,stat=,comm='], { encoding: 'utf8' });
   return out
     .split('\n')
     .map((line) => line.trim().split(/\s+/))
-    .filter((fields) => fields.length >= 5)
-    .map(([pid, ppid, pgid, state, ...name]) => ({ pid: Number(pid), ppid: Number(ppid), pgid: Number(pgid), state: state ?? '', name: (name.join(' ').split('/').pop() ?? '') }));
+    .filter((fields) => fields.length >= 4)
+    .map(([pid, pgid, state, ...name]) => ({ pid: Number(pid), pgid: Number(pgid), state: state ?? '', name: (name.join(' ').split('/').pop() ?? '') }));
 }
 
 const live = (info: ProcessInfo): boolean => !info.state.startsWith('Z') && info.state !== 'X';
@@ -58,13 +57,6 @@ export function processesNamed(name: string): number[] {
   const wanted = process.platform === 'linux' ? name.slice(0, 15) : name;
   return listProcesses()
     .filter((info) => info.name === wanted && live(info))
-    .map((info) => info.pid);
-}
-
-/** Live children of a process. */
-export function childrenOf(ppid: number): number[] {
-  return listProcesses()
-    .filter((info) => info.ppid === ppid && live(info))
     .map((info) => info.pid);
 }
 
